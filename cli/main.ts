@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * The process boundary: the only file that touches `process` (argv, env, cwd, stdio, signals,
+ * exit code). Everything else receives these through `deps`.
+ */
+import * as fs from 'node:fs/promises';
+import { CommanderError } from 'commander';
+import { createLineProgress, createSpinnerProgress, silentProgress, sleep, type Deps, type Runner } from './deps.js';
+import { ExitCode } from './errors.js';
+import { createProgram } from './program.js';
+
+const runWithExeca: Runner = async (file, args, options = {}) => {
+  const { execa } = await import('execa');
+  const result = await execa(file, [...args], {
+    cwd: options.cwd,
+    input: options.input,
+    env: options.env,
+    reject: false,
+    stripFinalNewline: false,
+  });
+  if (result.failed && result.exitCode === undefined) {
+    // The program could not be started at all (not installed): report it as exit 127 like a shell.
+    return { exitCode: 127, stdout: '', stderr: String(result.stderr || result.shortMessage || '') };
+  }
+  return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function main(): Promise<number> {
+  // A closed pipe (`applink-jwt --help | head`) is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  const controller = new AbortController();
+  const wantsJson = process.argv.includes('--json');
+  const write = (text: string) => process.stderr.write(text);
+  const deps: Deps = {
+    env: process.env,
+    cwd: process.cwd(),
+    fetch: globalThis.fetch,
+    now: () => Date.now(),
+    sleep,
+    fs,
+    readStdin,
+    run: runWithExeca,
+    stdout: (text) => process.stdout.write(text),
+    stderr: write,
+    progress: wantsJson ? silentProgress : process.stderr.isTTY ? createSpinnerProgress(write) : createLineProgress(write),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    signal: controller.signal,
+  };
+
+  let interrupts = 0;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    interrupts += 1;
+    const code = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+    if (interrupts > 1) process.exit(code);
+    controller.abort(signal);
+    // A command that is not waiting on anything would otherwise keep running; give it a moment.
+    setTimeout(() => process.exit(code), 5000).unref();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  const { program, exitCode } = createProgram(deps);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit 0; any other parse error is a usage error.
+      return error.exitCode === 0 ? 0 : ExitCode.usage;
+    }
+    throw error;
+  }
+  return exitCode();
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = ExitCode.internal;
+  },
+);

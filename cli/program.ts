@@ -1,0 +1,336 @@
+/**
+ * The command line: `createProgram(deps)` builds a commander program whose actions load their
+ * command module lazily (so `--version` and `--help` load nothing else), call it with typed
+ * options and `deps`, and print the result.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Deps } from './deps.js';
+import { printError, printResult, type CommandResult } from './output.js';
+import { VERSION } from './version.js';
+
+export const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
+
+/** Options shared by every command that loads the private key. */
+export interface KeySourceOptions {
+  /** Path of a PEM/DER key file, or `-` for standard input. */
+  jwtKeyFile?: string;
+  /** Name of the environment variable that holds the key. */
+  jwtKeyEnv: string;
+  /** Name of the environment variable that holds the key's passphrase. */
+  passphraseEnv?: string;
+}
+
+/**
+ * An option whose value falls back to an environment variable. Commander's own `.env()` reads
+ * `process.env` at parse time; we resolve from `deps.env` instead so that only `main.ts` touches
+ * `process`, and show the variable in `--help` the way commander does.
+ */
+function envOption(flags: string, description: string, ...envNames: string[]): Option {
+  return new Option(flags, `${description} (env: ${envNames.join(', ')})`);
+}
+
+/** First non-empty value among a flag and the environment variables named. */
+export function fromEnv(
+  value: string | undefined,
+  env: Deps['env'],
+  ...envNames: string[]
+): string | undefined {
+  if (value !== undefined && value !== '') return value;
+  for (const name of envNames) {
+    const candidate = env[name];
+    if (candidate !== undefined && candidate !== '') return candidate;
+  }
+  return undefined;
+}
+
+function parseInteger(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${raw}".`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${value}.`);
+    return value;
+  };
+}
+
+function addKeyOptions(command: Command): Command {
+  return command
+    .option('--jwt-key-file <path>', 'read the RSA private key from this file (- for standard input)')
+    .option('--jwt-key-env <name>', 'read the RSA private key from this environment variable', 'JWT_PRIVATE_KEY')
+    .option('--passphrase-env <name>', 'environment variable holding the passphrase of an encrypted key');
+}
+
+function addLoginOptions(command: Command): Command {
+  return command
+    .addOption(envOption('--client-id <id>', 'consumer key of the Salesforce external client app', 'SF_CLIENT_ID'))
+    .addOption(envOption('--username <username>', 'Salesforce username pre-authorized for the app', 'SF_USERNAME'))
+    .option('-l, --login-url <url>', 'Salesforce login URL (My Domain, or https://test.salesforce.com for a sandbox)', DEFAULT_LOGIN_URL)
+    .addOption(new Option('--login <url>', 'alias of --login-url').hideHelp())
+    .addOption(envOption('--audience <url>', 'audience (aud) of the assertion; default: the login URL origin', 'SF_AUDIENCE_URL'))
+    .option('--allow-login-host <host>', 'allow a login host outside Salesforce domains (a custom domain)', collect, [] as string[])
+    .addOption(new Option('--type <type>', 'authorization type').choices(['salesforce', 'datacloud']).default('salesforce'))
+    .option('--dataspace <name>', 'Data Cloud data space for the Data Cloud token exchange');
+}
+
+function addAppOptions(command: Command): Command {
+  return command
+    .addOption(envOption('-a, --app <app>', 'Heroku app that has the AppLink add-on', 'HEROKU_APP', 'HEROKU_APP_NAME'))
+    .option('--addon <name-or-id>', 'AppLink add-on to use when the app has several');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The login URL given with `--login-url` or its alias `--login`. */
+function loginUrlOf(options: { loginUrl: string; login?: string }): string {
+  return options.login ?? options.loginUrl;
+}
+
+type Runner<O> = (options: O, deps: Deps) => Promise<CommandResult>;
+
+/**
+ * Builds the program. `deps` carries all I/O; the caller (main.ts or a test) passes argv to
+ * `parseAsync` and reads the exit code from the returned program's `exitCode` holder.
+ */
+export function createProgram(deps: Deps): { program: Command; exitCode: () => number } {
+  let exitCode = 0;
+  const debug = Boolean(deps.env.DEBUG);
+
+  const program = new Command('applink-jwt')
+    .description('Create Heroku AppLink JWT authorizations (Salesforce and Data Cloud) from CI and laptops.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => deps.stdout(text),
+      writeErr: (text) => deps.stderr(text),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ applink-jwt keys generate --dir ./keys
+  $ applink-jwt verify --client-id "$SF_CLIENT_ID" --username ci@example.com --jwt-key-file keys/server.key
+  $ applink-jwt authorize my_org -a my-app --login-url https://acme.my.salesforce.com
+  $ applink-jwt list -a my-app --json
+  $ applink-jwt demo
+
+Exit codes: 0 ok, 2 usage, 3 invalid input, 4 Salesforce refused, 5 Heroku/AppLink refused,
+6 authorization failed, 7 timeout, 8 network, 9 check failed, 130/143 interrupted.`,
+    );
+
+  /** Wraps a lazily loaded runner: prints its result or its error and records the exit code. */
+  const action =
+    <O extends { json?: boolean }>(load: () => Promise<Runner<O>>, toOptions: (...args: any[]) => O) =>
+    async (...args: any[]) => {
+      const options = toOptions(...args);
+      try {
+        const run = await load();
+        exitCode = printResult(await run(options, deps), Boolean(options.json), deps);
+      } catch (error) {
+        exitCode = printError(error, Boolean(options.json), debug, deps);
+      }
+    };
+
+  const keys = program.command('keys').description('generate and check the RSA key pair and certificate');
+
+  keys
+    .command('generate')
+    .description('generate server.key (PKCS#8, mode 0600), server.crt (self-signed X.509) and server.pub')
+    .option('--dir <dir>', 'directory to write the files into', '.')
+    .addOption(new Option('--bits <bits>', 'RSA key size').choices(['2048', '3072', '4096']).default('4096'))
+    .option('--days <days>', 'certificate validity in days', parseInteger('--days', 1, 3650), 365)
+    .option('--subject <subject>', 'certificate subject', 'CN=applink-jwt')
+    .option('--force', 'overwrite existing files', false)
+    .option('--json', 'print the result as JSON', false)
+    .addHelpText('after', '\nExample:\n  $ applink-jwt keys generate --dir ./keys --days 365\n')
+    .action(
+      action(
+        async () => (await import('./commands/keys-generate.js')).runKeysGenerate,
+        (options: Record<string, unknown>) => ({
+          dir: options.dir as string,
+          bits: Number(options.bits),
+          days: options.days as number,
+          subject: options.subject as string,
+          force: Boolean(options.force),
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  addKeyOptions(
+    keys
+      .command('check')
+      .description('check the key and certificate: format, size, match, expiry, age, file mode, git status'),
+  )
+    .option('--cert-file <path>', 'X.509 certificate (PEM or DER) to check')
+    .option('--max-age-days <days>', 'fail when the certificate is older (rotation policy)', parseInteger('--max-age-days', 1, 36500), 90)
+    .option('--expiry-warning-days <days>', 'warn when the certificate expires sooner', parseInteger('--expiry-warning-days', 0, 36500), 30)
+    .option('--json', 'print the result as JSON', false)
+    .addHelpText('after', '\nExamples:\n  $ applink-jwt keys check --jwt-key-file server.key --cert-file server.crt\n  $ applink-jwt keys check --cert-file server.crt --max-age-days 90 --json\n')
+    .action(
+      action(
+        async () => (await import('./commands/keys-check.js')).runKeysCheck,
+        (options: Record<string, unknown>) => ({
+          jwtKeyFile: options.jwtKeyFile as string | undefined,
+          jwtKeyEnv: options.jwtKeyEnv as string,
+          passphraseEnv: options.passphraseEnv as string | undefined,
+          certFile: options.certFile as string | undefined,
+          maxAgeDays: options.maxAgeDays as number,
+          expiryWarningDays: options.expiryWarningDays as number,
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  addLoginOptions(addKeyOptions(program.command('verify').description('run the Salesforce JWT bearer preflight alone')))
+    .option('--timeout <seconds>', 'timeout of each Salesforce request', parseInteger('--timeout', 1, 600), 15)
+    .option('--json', 'print the result as JSON', false)
+    .addHelpText('after', '\nExamples:\n  $ applink-jwt verify --client-id "$SF_CLIENT_ID" --username ci@example.com --jwt-key-file server.key\n  $ applink-jwt verify --type datacloud --login-url https://acme.my.salesforce.com --json\n')
+    .action(
+      action(
+        async () => (await import('./commands/verify.js')).runVerify,
+        (options: Record<string, unknown>) => ({
+          clientId: fromEnv(options.clientId as string | undefined, deps.env, 'SF_CLIENT_ID'),
+          username: fromEnv(options.username as string | undefined, deps.env, 'SF_USERNAME'),
+          loginUrl: loginUrlOf(options as { loginUrl: string; login?: string }),
+          audience: fromEnv(options.audience as string | undefined, deps.env, 'SF_AUDIENCE_URL'),
+          allowLoginHosts: options.allowLoginHost as string[],
+          type: options.type as 'salesforce' | 'datacloud',
+          dataspace: options.dataspace as string | undefined,
+          jwtKeyFile: options.jwtKeyFile as string | undefined,
+          jwtKeyEnv: options.jwtKeyEnv as string,
+          passphraseEnv: options.passphraseEnv as string | undefined,
+          timeoutMs: (options.timeout as number) * 1000,
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  addAppOptions(addLoginOptions(addKeyOptions(program.command('authorize').argument('<developer-name>', 'developer name of the authorization (3-30 characters, starts with a letter, letters, digits and single underscores)').description('create (or with --replace, rotate) an AppLink JWT authorization and wait until it is authorized'))))
+    .option('--alias <alias>', 'alias the SDK can read the authorization by (default: applink:<developer-name>)')
+    .option('--replace', 'replace an existing authorization of that name (key rotation)', false)
+    .option('--no-preflight', 'skip the Salesforce preflight')
+    .option('--timeout <seconds>', 'how long to wait for the authorization to settle', parseInteger('--timeout', 1, 3600), 120)
+    .option('--json', 'print the final authorization as JSON (no tokens)', false)
+    .addHelpText('after', `
+The Heroku token is read only from HEROKU_API_KEY (never a flag). With HEROKU_APPLINK_API_URL,
+HEROKU_APPLINK_TOKEN and HEROKU_APP_ID set and no --app, the AppLink API is called directly.
+
+Examples:
+  $ applink-jwt authorize my_org -a my-app --login-url https://acme.my.salesforce.com
+  $ applink-jwt authorize my_org -a my-app --replace --jwt-key-file new/server.key
+  $ applink-jwt authorize dc_org -a my-app --type datacloud --json
+`)
+    .action(
+      action(
+        async () => (await import('./commands/authorize.js')).runAuthorize,
+        (developerName: string, options: Record<string, unknown>) => ({
+          developerName,
+          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
+          appFromFlag: options.app !== undefined,
+          addon: options.addon as string | undefined,
+          clientId: fromEnv(options.clientId as string | undefined, deps.env, 'SF_CLIENT_ID'),
+          username: fromEnv(options.username as string | undefined, deps.env, 'SF_USERNAME'),
+          loginUrl: loginUrlOf(options as { loginUrl: string; login?: string }),
+          loginUrlGiven: options.login !== undefined || options.loginUrl !== DEFAULT_LOGIN_URL,
+          audience: fromEnv(options.audience as string | undefined, deps.env, 'SF_AUDIENCE_URL'),
+          allowLoginHosts: options.allowLoginHost as string[],
+          type: options.type as 'salesforce' | 'datacloud',
+          dataspace: options.dataspace as string | undefined,
+          alias: options.alias as string | undefined,
+          jwtKeyFile: options.jwtKeyFile as string | undefined,
+          jwtKeyEnv: options.jwtKeyEnv as string,
+          passphraseEnv: options.passphraseEnv as string | undefined,
+          replace: Boolean(options.replace),
+          preflight: options.preflight !== false,
+          timeoutMs: (options.timeout as number) * 1000,
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  addAppOptions(program.command('list').description('list the AppLink authorizations of the add-on'))
+    .option('--json', 'print the authorizations as JSON (no tokens)', false)
+    .addHelpText('after', '\nExample:\n  $ applink-jwt list -a my-app\n')
+    .action(
+      action(
+        async () => (await import('./commands/list.js')).runList,
+        (options: Record<string, unknown>) => ({
+          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
+          appFromFlag: options.app !== undefined,
+          addon: options.addon as string | undefined,
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  addAppOptions(program.command('info').argument('<developer-name>', 'developer name (or alias) of the authorization').description('show one AppLink authorization'))
+    .option('--json', 'print the authorization as JSON (no tokens)', false)
+    .addHelpText('after', '\nExample:\n  $ applink-jwt info my_org -a my-app --json\n')
+    .action(
+      action(
+        async () => (await import('./commands/info.js')).runInfo,
+        (developerName: string, options: Record<string, unknown>) => ({
+          developerName,
+          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
+          appFromFlag: options.app !== undefined,
+          addon: options.addon as string | undefined,
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  addAppOptions(program.command('remove').argument('<developer-name>', 'developer name of the authorization').description('remove an AppLink authorization'))
+    .option('-y, --yes', 'remove without asking', false)
+    .option('-c, --confirm <developer-name>', 'remove without asking if this repeats the developer name')
+    .option('--json', 'print the result as JSON', false)
+    .addHelpText('after', '\nExamples:\n  $ applink-jwt remove my_org -a my-app --yes\n  $ applink-jwt remove my_org -a my-app --confirm my_org\n')
+    .action(
+      action(
+        async () => (await import('./commands/remove.js')).runRemove,
+        (developerName: string, options: Record<string, unknown>) => ({
+          developerName,
+          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
+          appFromFlag: options.app !== undefined,
+          addon: options.addon as string | undefined,
+          yes: Boolean(options.yes),
+          confirm: options.confirm as string | undefined,
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  program
+    .command('sandbox')
+    .description('run local doubles of Salesforce, the Heroku Platform API and the AppLink API on 127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', parseInteger('--port', 0, 65535), 0)
+    .option('--state <file>', 'YAML file with the orgs, apps, users and add-ons to serve')
+    .option('--json', 'print the environment as JSON', false)
+    .addHelpText('after', '\nExamples:\n  $ applink-jwt sandbox --port 4010\n  $ applink-jwt sandbox --state sandbox.yml --json\n')
+    .action(
+      action(
+        async () => (await import('./commands/sandbox.js')).runSandbox,
+        (options: Record<string, unknown>) => ({
+          port: options.port as number,
+          state: options.state as string | undefined,
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  program
+    .command('demo')
+    .description('run the whole flow against an in-process sandbox: keys, preflight, authorize, list, SDK read, remove')
+    .option('--json', 'print the steps as JSON', false)
+    .addHelpText('after', '\nExample:\n  $ applink-jwt demo\n')
+    .action(
+      action(
+        async () => (await import('./commands/demo.js')).runDemo,
+        (options: Record<string, unknown>) => ({ json: Boolean(options.json) }),
+      ),
+    );
+
+  return { program, exitCode: () => exitCode };
+}

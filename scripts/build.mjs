@@ -1,0 +1,26 @@
+// Bundles the CLI into dist/: one ESM entry (dist/main.js) plus chunks that commands load lazily.
+import { build } from 'esbuild';
+import { chmod, readFile, rm } from 'node:fs/promises';
+
+const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+
+await rm(new URL('../dist/main.js', import.meta.url), { force: true });
+await rm(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
+
+await build({
+  entryPoints: { main: 'cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __APPLINK_JWT_VERSION__: JSON.stringify(pkg.version) },
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner: { js: "import{createRequire as __applinkCreateRequire}from'node:module';const require=__applinkCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+await chmod(new URL('../dist/main.js', import.meta.url), 0o755);
