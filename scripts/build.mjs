@@ -1,13 +1,11 @@
 // Bundles the CLI into dist/: one ESM entry (dist/main.js) plus chunks that commands load lazily.
 import { build } from 'esbuild';
-import { chmod, readFile, rm } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
-await rm(new URL('../dist/main.js', import.meta.url), { force: true });
-await rm(new URL('../dist/chunks', import.meta.url), { recursive: true, force: true });
-
-await build({
+const result = await build({
   entryPoints: { main: 'cli/main.ts' },
   outdir: 'dist',
   bundle: true,
@@ -18,9 +16,16 @@ await build({
   minify: true,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
   define: { __APPLINK_JWT_VERSION__: JSON.stringify(pkg.version) },
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import{createRequire as __applinkCreateRequire}from'node:module';const require=__applinkCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
 await chmod(new URL('../dist/main.js', import.meta.url), 0o755);
+
+// Remove chunks of earlier builds (after writing, so a test running meanwhile keeps working).
+const fresh = new Set(Object.keys(result.metafile.outputs).map((path) => basename(path)));
+for (const name of await readdir(new URL('../dist/chunks', import.meta.url))) {
+  if (!fresh.has(name)) await rm(new URL(`../dist/chunks/${name}`, import.meta.url), { force: true });
+}
