@@ -1,0 +1,165 @@
+/**
+ * One HTTP request with a timeout per attempt, bounded retries with exponential backoff (honouring
+ * `Retry-After`), and typed errors. Used by the Salesforce client and the Heroku/AppLink clients.
+ * It never puts a request body or header value in an error: bodies carry keys, assertions, tokens.
+ */
+import type { Deps } from './deps.js';
+import { InterruptedError, NetworkError, TimeoutError } from './errors.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface RetryPolicy {
+  /** Total attempts, the first one included (1 = no retry). */
+  attempts: number;
+  /** Whether a response status is worth another attempt (typically 5xx and 429). */
+  retryOnStatus: (status: number) => boolean;
+  /** Whether a network error or a per-attempt timeout is worth another attempt. */
+  retryOnNetworkError: boolean;
+  /** First backoff delay; doubled each attempt, with jitter. */
+  baseDelayMs?: number;
+  /** Upper bound on any delay, `Retry-After` included. */
+  maxDelayMs?: number;
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Timeout of each attempt. */
+  timeoutMs: number;
+  retry?: RetryPolicy;
+  /** Who is called, for messages: "Salesforce", "the Heroku Platform API", "the AppLink API". */
+  service: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  /** The body as text (empty for none). */
+  text: string;
+  /** How many attempts it took. */
+  attempts: number;
+}
+
+export const NO_RETRY: RetryPolicy = { attempts: 1, retryOnStatus: () => false, retryOnNetworkError: false };
+
+/** The usual policy for idempotent calls: 5xx, 429 and network errors, three attempts. */
+export const RETRY_IDEMPOTENT: RetryPolicy = {
+  attempts: 3,
+  retryOnStatus: (status) => status === 429 || status >= 500,
+  retryOnNetworkError: true,
+};
+
+type HttpDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now'>;
+
+/** A URL without query string or fragment, for messages. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Delay before the next attempt: `Retry-After` (seconds or HTTP date) if given, else backoff. */
+export function retryDelayMs(attempt: number, retryAfter: string | null, policy: RetryPolicy, nowMs: number, random: number = Math.random()): number {
+  const max = policy.maxDelayMs ?? 30_000;
+  if (retryAfter !== null) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, max);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.min(Math.max(date - nowMs, 0), max);
+  }
+  const base = policy.baseDelayMs ?? 250;
+  return Math.min(base * 2 ** (attempt - 1) * (0.5 + random / 2), max);
+}
+
+/**
+ * Sends the request; returns the last response, whatever its status (callers check it). Throws
+ * {@link NetworkError} when the service cannot be reached, {@link TimeoutError} when every attempt
+ * timed out, and {@link InterruptedError} when `deps.signal` aborts.
+ */
+export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+  const policy = request.retry ?? NO_RETRY;
+  const where = `${request.method} ${describeUrl(request.url)}`;
+  let lastError: unknown;
+  let timedOut = false;
+  for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
+    throwIfInterrupted(deps.signal, request.service);
+    const attemptController = new AbortController();
+    const timer = setTimeout(() => attemptController.abort(new Error('timeout')), request.timeoutMs);
+    const onAbort = () => attemptController.abort(deps.signal.reason);
+    deps.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const response = await deps.fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: attemptController.signal,
+        redirect: 'manual',
+      });
+      const text = await response.text();
+      if (attempt < policy.attempts && policy.retryOnStatus(response.status)) {
+        await pause(retryDelayMs(attempt, response.headers.get('retry-after'), policy, deps.now()), deps, request.service);
+        continue;
+      }
+      return { status: response.status, headers: response.headers, text, attempts: attempt };
+    } catch (error) {
+      throwIfInterrupted(deps.signal, request.service);
+      timedOut = attemptController.signal.aborted;
+      lastError = error;
+      if (attempt < policy.attempts && policy.retryOnNetworkError) {
+        await pause(retryDelayMs(attempt, null, policy, deps.now()), deps, request.service);
+        continue;
+      }
+      break;
+    } finally {
+      clearTimeout(timer);
+      deps.signal.removeEventListener('abort', onAbort);
+    }
+  }
+  if (timedOut) {
+    throw new TimeoutError('ERR_HTTP_TIMEOUT', `${request.service} did not answer ${where} within ${request.timeoutMs / 1000} s.`, {
+      hint: 'Check the network path to the service, or raise --timeout.',
+      cause: lastError,
+    });
+  }
+  throw new NetworkError('ERR_NETWORK', `Could not reach ${request.service} (${where}): ${errorText(lastError)}.`, {
+    hint: 'Check the URL, DNS and proxy settings, and that the service is up; then run the command again.',
+    cause: lastError,
+  });
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause as { code?: string; message?: string } | undefined;
+    return cause?.code ? `${cause.code}${cause.message ? ` (${cause.message})` : ''}` : error.message;
+  }
+  return String(error);
+}
+
+function throwIfInterrupted(signal: AbortSignal, service: string): void {
+  if (!signal.aborted) return;
+  const name = signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+  throw new InterruptedError(name, `Interrupted (${name}) while talking to ${service}.`);
+}
+
+async function pause(ms: number, deps: HttpDeps, service: string): Promise<void> {
+  try {
+    await deps.sleep(ms, deps.signal);
+  } catch {
+    throwIfInterrupted(deps.signal, service);
+  }
+}
+
+/** Parses a JSON body; `undefined` when it is empty or not JSON (callers decide what that means). */
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
