@@ -1,0 +1,168 @@
+/**
+ * The Salesforce login URL: where the assertion goes, and where its audience comes from.
+ *
+ * The assertion (and, for Data Cloud, the core access token) opens the org, so it only ever goes to
+ * an https Salesforce host, to loopback (the sandbox), or to a host the user allowed explicitly with
+ * `--allow-login-host`. Everything else is refused here, before any connection.
+ */
+import { InputError } from '../errors.js';
+
+/** Domains Salesforce serves login and My Domain hosts from (any sub-domain of these). */
+export const SALESFORCE_DOMAINS = [
+  'salesforce.com',
+  'force.com',
+  'salesforce.mil',
+  'cloudforce.com',
+  'sfcrmproducts.cn',
+  'my.site.com',
+] as const;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
+
+export interface LoginUrlOptions {
+  /** Hosts outside Salesforce's domains the user allowed (`--allow-login-host`), exact or `*.example.com`. */
+  allowLoginHosts?: string[];
+  /** The flag the URL came from, for messages (default `--login-url`). */
+  flag?: string;
+}
+
+export interface ParsedLoginUrl {
+  /** The origin only (scheme, host, port). */
+  url: URL;
+  warnings: string[];
+}
+
+/** Whether `hostname` (as `URL.hostname` gives it) is a loopback host the sandbox may use. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+}
+
+/** Whether `hostname` is a sub-domain of one of {@link SALESFORCE_DOMAINS}. */
+export function isSalesforceHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return SALESFORCE_DOMAINS.some((domain) => host.endsWith(`.${domain}`));
+}
+
+/** Whether `hostname` matches an `--allow-login-host` entry (exact, or `*.domain` for sub-domains). */
+export function isAllowedHost(hostname: string, allowLoginHosts: readonly string[]): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return allowLoginHosts.some((entry) => {
+    const allowed = entry.trim().toLowerCase().replace(/\.$/, '');
+    if (allowed.startsWith('*.')) return host.endsWith(allowed.slice(1));
+    return allowed !== '' && host === allowed;
+  });
+}
+
+/**
+ * Where a secret may be sent: the reason it may not, or `undefined` when it may. Loopback may use
+ * http; any other host needs https and must be a Salesforce host or an allowed one.
+ */
+export function refusalReason(url: URL, allowLoginHosts: readonly string[] = []): string | undefined {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `it uses ${url.protocol.replace(/:$/, '')}, not https`;
+  if (isLoopbackHost(url.hostname)) return undefined;
+  if (url.protocol !== 'https:') return 'it uses http, and only loopback hosts may (the assertion and tokens must not travel in clear text)';
+  if (isSalesforceHost(url.hostname) || isAllowedHost(url.hostname, allowLoginHosts)) return undefined;
+  return `${url.hostname} is not a Salesforce host (${SALESFORCE_DOMAINS.map((d) => `*.${d}`).join(', ')})`;
+}
+
+/** The URL with any user name or password removed, for messages. */
+function redactUserinfo(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1');
+}
+
+/** Input text shown in a message: trimmed to a reasonable length, control characters escaped. */
+function showInput(raw: string): string {
+  const shown = JSON.stringify(redactUserinfo(raw).slice(0, 120));
+  return raw.length > 120 ? `${shown.slice(0, -1)}..."` : shown;
+}
+
+/**
+ * Parses and checks a login URL. Returns its origin; a path, query or fragment is dropped with a
+ * warning (the token endpoint is always `/services/oauth2/token` on that origin).
+ *
+ * @throws InputError `ERR_LOGIN_URL_INVALID` (not an http(s) URL), `ERR_LOGIN_URL_USERINFO`,
+ *   `ERR_LOGIN_URL_INSECURE` (http to a non-loopback host), `ERR_LOGIN_URL_LIGHTNING`
+ *   (a `*.lightning.force.com` host), `ERR_LOGIN_URL_HOST` (not a Salesforce host).
+ */
+export function parseLoginUrl(raw: string, options: LoginUrlOptions = {}): ParsedLoginUrl {
+  const flag = options.flag ?? '--login-url';
+  const allowLoginHosts = options.allowLoginHosts ?? [];
+  const text = raw.trim();
+  const example = 'https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com';
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
+    const bareHost = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?\/?$/i.test(text);
+    throw new InputError('ERR_LOGIN_URL_INVALID', `${flag} ${showInput(raw)} is not an https URL.`, {
+      hint: bareHost ? `Add the scheme: ${flag} https://${text.replace(/\/$/, '')}` : `Give the login URL with its scheme, such as ${example}.`,
+    });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InputError('ERR_LOGIN_URL_USERINFO', `${flag} ${showInput(raw)} holds a user name or password; a login URL carries neither.`, {
+      hint: `Remove the "user:password@" part; the username goes in --username (or SF_USERNAME), and no password is needed for the JWT bearer flow.`,
+    });
+  }
+  const host = url.hostname.toLowerCase();
+  if (host.endsWith('.lightning.force.com')) {
+    const myDomain = `https://${host.replace(/\.lightning\.force\.com$/, '.my.salesforce.com')}`;
+    throw new InputError('ERR_LOGIN_URL_LIGHTNING', `${flag} ${url.origin} is a Lightning Experience host; Salesforce does not issue tokens there.`, {
+      hint: `Use the My Domain login URL: ${flag} ${myDomain}`,
+    });
+  }
+  if (host.endsWith('.my.salesforce-setup.com')) {
+    const myDomain = `https://${host.replace(/\.my\.salesforce-setup\.com$/, '.my.salesforce.com')}`;
+    throw new InputError('ERR_LOGIN_URL_HOST', `${flag} ${url.origin} is a Salesforce Setup host; Salesforce does not issue tokens there.`, {
+      hint: `Use the My Domain login URL: ${flag} ${myDomain}`,
+    });
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(host)) {
+    throw new InputError('ERR_LOGIN_URL_INSECURE', `${flag} ${url.origin} uses http; the assertion may only be sent over https (http is allowed for loopback hosts only).`, {
+      hint: `Use ${flag} https://${url.host}`,
+    });
+  }
+  if (!isLoopbackHost(host) && !isSalesforceHost(host) && !isAllowedHost(host, allowLoginHosts)) {
+    throw new InputError('ERR_LOGIN_URL_HOST', `${flag} ${url.origin} is not a Salesforce host, so the assertion will not be sent there.`, {
+      hint: `Use a Salesforce login URL (${example}); for a custom domain that serves your org's login, allow it explicitly with --allow-login-host ${host}`,
+    });
+  }
+  const warnings: string[] = [];
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    warnings.push(`${flag}: ignoring "${url.pathname}${url.search ? '?…' : ''}${url.hash ? '#…' : ''}" after the host; using ${url.origin}.`);
+  }
+  return { url: new URL(url.origin), warnings };
+}
+
+/**
+ * The audience (`aud`) of the assertion: the override (`--audience` / `SF_AUDIENCE_URL`) when
+ * given, else the login URL's origin, which is what Salesforce expects for
+ * `https://login.salesforce.com`, `https://test.salesforce.com` and a My Domain login URL.
+ * A lone trailing slash is removed (Salesforce documents the values without one); a path is kept
+ * because an Experience Cloud site's audience has one (`https://site.force.com/customers`).
+ *
+ * @throws InputError `ERR_AUDIENCE_INVALID` when the override is not an http(s) URL.
+ */
+export function audienceFor(loginUrl: URL, override?: string): string {
+  if (override === undefined || override.trim() === '') return loginUrl.origin;
+  const text = override.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
+    throw new InputError('ERR_AUDIENCE_INVALID', `--audience (or SF_AUDIENCE_URL) ${showInput(override)} is not an https URL.`, {
+      hint: 'Use the authorization server URL, such as https://login.salesforce.com, https://test.salesforce.com or your My Domain URL; or leave it out to use the login URL.',
+    });
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new InputError('ERR_AUDIENCE_INVALID', `--audience (or SF_AUDIENCE_URL) ${showInput(override)} has a query or fragment; an audience has neither.`, {
+      hint: 'Use the authorization server URL alone, such as https://login.salesforce.com.',
+    });
+  }
+  return url.pathname === '/' ? url.origin : `${url.origin}${url.pathname.replace(/\/$/, '')}`;
+}
