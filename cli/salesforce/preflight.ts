@@ -169,7 +169,7 @@ export async function runPreflight(privateKey: KeyObject, options: PreflightOpti
   const warnings = [...input.warnings];
   if (!token.scopes.includes('api') && !token.scopes.includes('full')) {
     warnings.push(
-      `The granted scopes (${token.scopes.join(' ') || 'none'}) do not include api; AppLink${options.type === 'datacloud' ? ' and the Data Cloud exchange' : ''} need it. Add the "Manage user data via APIs (api)" scope to the external client app.`,
+      `The granted scopes (${token.scopes.join(' ') || 'none'}) do not include api; ${options.type === 'datacloud' ? 'AppLink and the Data Cloud exchange need' : 'AppLink needs'} it. Add the "Manage user data via APIs (api)" scope to the external client app.`,
     );
   }
   let dataCloud: PreflightResult['dataCloud'];

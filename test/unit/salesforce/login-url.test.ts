@@ -1,0 +1,144 @@
+import { describe, expect, it } from '@jest/globals';
+import { InputError } from '../../../cli/errors.js';
+import { audienceFor, isSalesforceHost, parseLoginUrl, refusalReason } from '../../../cli/salesforce/login-url.js';
+
+/** The error `fn` throws, asserted to be an InputError. */
+function caught(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('parseLoginUrl', () => {
+  it.each([
+    ['https://login.salesforce.com', 'https://login.salesforce.com'],
+    ['https://test.salesforce.com', 'https://test.salesforce.com'],
+    ['https://acme.my.salesforce.com', 'https://acme.my.salesforce.com'],
+    ['https://ACME--uat.sandbox.my.salesforce.com', 'https://acme--uat.sandbox.my.salesforce.com'],
+    ['https://acme.my.salesforce.mil', 'https://acme.my.salesforce.mil'],
+    ['https://acme.my.site.com', 'https://acme.my.site.com'],
+    ['https://acme.cloudforce.com', 'https://acme.cloudforce.com'],
+    ['https://acme.my.sfcrmproducts.cn', 'https://acme.my.sfcrmproducts.cn'],
+    ['https://site.force.com', 'https://site.force.com'],
+    ['  https://login.salesforce.com  ', 'https://login.salesforce.com'],
+    ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+    ['http://localhost:4010', 'http://localhost:4010'],
+    ['http://[::1]:4010', 'http://[::1]:4010'],
+  ])('accepts %s as %s', (raw, origin) => {
+    const { url, warnings } = parseLoginUrl(raw);
+    expect(url.origin).toBe(origin);
+    expect(url.href).toBe(`${origin}/`);
+    expect(warnings).toEqual([]);
+  });
+
+  it('drops a path, query and fragment with a warning', () => {
+    const { url, warnings } = parseLoginUrl('https://acme.my.salesforce.com/services/oauth2/token?x=1#top');
+    expect(url.origin).toBe('https://acme.my.salesforce.com');
+    expect(warnings).toEqual(['--login-url: ignoring "/services/oauth2/token?…#…" after the host; using https://acme.my.salesforce.com.']);
+    expect(parseLoginUrl('https://login.salesforce.com/').warnings).toEqual([]);
+  });
+
+  it('refuses text that is not a URL', () => {
+    const error = caught(() => parseLoginUrl('not a url'));
+    expect(error.code).toBe('ERR_LOGIN_URL_INVALID');
+    expect(error.message).toBe('--login-url "not a url" is not an https URL.');
+    expect(error.hint).toBe('Give the login URL with its scheme, such as https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com.');
+    expect(error.exitCode).toBe(3);
+  });
+
+  it('suggests the scheme for a bare host', () => {
+    const error = caught(() => parseLoginUrl('acme.my.salesforce.com', { flag: '--login' }));
+    expect(error.code).toBe('ERR_LOGIN_URL_INVALID');
+    expect(error.message).toBe('--login "acme.my.salesforce.com" is not an https URL.');
+    expect(error.hint).toBe('Add the scheme: --login https://acme.my.salesforce.com');
+  });
+
+  it.each(['javascript:alert(1)', 'ftp://login.salesforce.com', 'file:///etc/passwd', 'localhost:4010'])('refuses the scheme of %s', (raw) => {
+    expect(caught(() => parseLoginUrl(raw)).code).toBe('ERR_LOGIN_URL_INVALID');
+  });
+
+  it('refuses http for a non-loopback host', () => {
+    const error = caught(() => parseLoginUrl('http://login.salesforce.com'));
+    expect(error.code).toBe('ERR_LOGIN_URL_INSECURE');
+    expect(error.message).toBe('--login-url http://login.salesforce.com uses http; the assertion may only be sent over https (http is allowed for loopback hosts only).');
+    expect(error.hint).toBe('Use --login-url https://login.salesforce.com');
+  });
+
+  it('refuses a Lightning host and names the My Domain form', () => {
+    const error = caught(() => parseLoginUrl('https://acme.lightning.force.com/lightning/page/home'));
+    expect(error.code).toBe('ERR_LOGIN_URL_LIGHTNING');
+    expect(error.message).toBe('--login-url https://acme.lightning.force.com is a Lightning Experience host; Salesforce does not issue tokens there.');
+    expect(error.hint).toBe('Use the My Domain login URL: --login-url https://acme.my.salesforce.com');
+    const sandbox = caught(() => parseLoginUrl('https://acme--uat.sandbox.lightning.force.com'));
+    expect(sandbox.hint).toBe('Use the My Domain login URL: --login-url https://acme--uat.sandbox.my.salesforce.com');
+  });
+
+  it('refuses a Setup host and names the My Domain form', () => {
+    const error = caught(() => parseLoginUrl('https://acme.my.salesforce-setup.com'));
+    expect(error.code).toBe('ERR_LOGIN_URL_HOST');
+    expect(error.hint).toBe('Use the My Domain login URL: --login-url https://acme.my.salesforce.com');
+  });
+
+  it('refuses a user name or password in the URL without echoing them', () => {
+    const error = caught(() => parseLoginUrl('https://admin:hunter22@login.salesforce.com'));
+    expect(error.code).toBe('ERR_LOGIN_URL_USERINFO');
+    expect(error.message).toBe('--login-url "https://login.salesforce.com" holds a user name or password; a login URL carries neither.');
+    expect(error.message + error.hint).not.toContain('hunter22');
+  });
+
+  it.each(['https://evil.example.com', 'https://login.salesforce.com.evil.example', 'https://evilsalesforce.com', 'https://salesforce.com.attacker.io:443'])(
+    'refuses %s, which is not a Salesforce host',
+    (raw) => {
+      const error = caught(() => parseLoginUrl(raw));
+      expect(error.code).toBe('ERR_LOGIN_URL_HOST');
+      const host = new URL(raw).hostname;
+      expect(error.message).toBe(`--login-url ${new URL(raw).origin} is not a Salesforce host, so the assertion will not be sent there.`);
+      expect(error.hint).toBe(
+        `Use a Salesforce login URL (https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com); for a custom domain that serves your org's login, allow it explicitly with --allow-login-host ${host}`,
+      );
+    },
+  );
+
+  it('accepts a custom domain only with --allow-login-host, and still only over https', () => {
+    expect(parseLoginUrl('https://login.acme.example', { allowLoginHosts: ['login.acme.example'] }).url.origin).toBe('https://login.acme.example');
+    expect(parseLoginUrl('https://sso.acme.example', { allowLoginHosts: ['*.acme.example'] }).url.origin).toBe('https://sso.acme.example');
+    expect(caught(() => parseLoginUrl('https://other.example', { allowLoginHosts: ['login.acme.example'] })).code).toBe('ERR_LOGIN_URL_HOST');
+    expect(caught(() => parseLoginUrl('http://login.acme.example', { allowLoginHosts: ['login.acme.example'] })).code).toBe('ERR_LOGIN_URL_INSECURE');
+  });
+});
+
+describe('refusalReason', () => {
+  it('says why a destination is refused, or nothing when it is allowed', () => {
+    expect(refusalReason(new URL('https://acme.my.salesforce.com'))).toBeUndefined();
+    expect(refusalReason(new URL('http://127.0.0.1:1'))).toBeUndefined();
+    expect(refusalReason(new URL('http://acme.my.salesforce.com'))).toBe('it uses http, and only loopback hosts may (the assertion and tokens must not travel in clear text)');
+    expect(refusalReason(new URL('https://x.example'))).toBe('x.example is not a Salesforce host (*.salesforce.com, *.force.com, *.salesforce.mil, *.cloudforce.com, *.sfcrmproducts.cn, *.my.site.com)');
+    expect(isSalesforceHost('salesforce.com')).toBe(false);
+  });
+});
+
+describe('audienceFor', () => {
+  it('is the login URL origin by default', () => {
+    expect(audienceFor(new URL('https://login.salesforce.com'))).toBe('https://login.salesforce.com');
+    expect(audienceFor(new URL('https://test.salesforce.com'))).toBe('https://test.salesforce.com');
+    expect(audienceFor(new URL('https://acme.my.salesforce.com'), '')).toBe('https://acme.my.salesforce.com');
+    expect(audienceFor(new URL('http://127.0.0.1:4010'))).toBe('http://127.0.0.1:4010');
+  });
+
+  it('takes the override, without a lone trailing slash, keeping a site path', () => {
+    expect(audienceFor(new URL('https://acme.my.salesforce.com'), 'https://login.salesforce.com/')).toBe('https://login.salesforce.com');
+    expect(audienceFor(new URL('https://acme.my.site.com'), 'https://site.force.com/customers/')).toBe('https://site.force.com/customers');
+  });
+
+  it('refuses an override that is not an https URL', () => {
+    const error = caught(() => audienceFor(new URL('https://login.salesforce.com'), 'login.salesforce.com'));
+    expect(error.code).toBe('ERR_AUDIENCE_INVALID');
+    expect(error.message).toBe('--audience (or SF_AUDIENCE_URL) "login.salesforce.com" is not an https URL.');
+    expect(error.hint).toBe('Use the authorization server URL, such as https://login.salesforce.com, https://test.salesforce.com or your My Domain URL; or leave it out to use the login URL.');
+    expect(caught(() => audienceFor(new URL('https://login.salesforce.com'), 'https://login.salesforce.com?x=1')).code).toBe('ERR_AUDIENCE_INVALID');
+  });
+});
