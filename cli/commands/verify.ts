@@ -1,8 +1,84 @@
+/**
+ * `applink-jwt verify`: the Salesforce preflight alone. Loads the key, signs an assertion and
+ * runs the JWT bearer exchange (and the Data Cloud exchange with `--type datacloud`) against
+ * Salesforce, then prints what Salesforce said about the org and user. Never prints a token.
+ */
 import type { Deps } from '../deps.js';
-import { AppError, ExitCode } from '../errors.js';
+import { loadPrivateKey, type LoadedKey } from '../keys/load.js';
 import type { CommandResult } from '../output.js';
+import type { KeySourceOptions } from '../program.js';
+import { checkPreflightInput, runPreflight, type PreflightOptions, type PreflightResult } from '../salesforce/preflight.js';
 
-/** Not built yet: see the open issue for this command. */
-export async function runVerify(_options: unknown, _deps: Deps): Promise<CommandResult> {
-  throw new AppError('ERR_NOT_IMPLEMENTED', 'verify is not implemented yet.', ExitCode.internal);
+export interface VerifyOptions extends KeySourceOptions, PreflightOptions {
+  json: boolean;
+}
+
+/** The `--json` document of a successful verify (plus `warnings` when there are any). */
+export interface VerifyJson {
+  ok: true;
+  type: 'salesforce' | 'datacloud';
+  orgId: string;
+  userId: string;
+  username: string;
+  instanceUrl: string;
+  loginUrl: string;
+  audience: string;
+  scopes: string[];
+  dataCloud?: { tenantUrl: string };
+  key: { source: string; bits: number; format: LoadedKey['format'] };
+}
+
+/**
+ * Runs the preflight. Local input (client id, username, login URL, audience, data space, key) is
+ * checked before anything is sent; a Salesforce refusal is a catalogued error (exit 4).
+ */
+export async function runVerify(options: VerifyOptions, deps: Deps): Promise<CommandResult<VerifyJson>> {
+  const preflightOptions: PreflightOptions = {
+    clientId: options.clientId,
+    username: options.username,
+    loginUrl: options.loginUrl,
+    ...(options.audience === undefined ? {} : { audience: options.audience }),
+    allowLoginHosts: options.allowLoginHosts ?? [],
+    type: options.type,
+    ...(options.dataspace === undefined ? {} : { dataspace: options.dataspace }),
+    timeoutMs: options.timeoutMs,
+  };
+  // Flags and variables first: they are cheaper to fix than a key, and nothing is sent yet.
+  checkPreflightInput(preflightOptions);
+  const key = await loadPrivateKey({ jwtKeyFile: options.jwtKeyFile, jwtKeyEnv: options.jwtKeyEnv, passphraseEnv: options.passphraseEnv }, deps);
+  const result = await runPreflight(key.privateKey, preflightOptions, deps);
+  const json: VerifyJson = {
+    ok: true,
+    type: options.type,
+    orgId: result.orgId,
+    userId: result.userId,
+    username: result.username,
+    instanceUrl: result.instanceUrl,
+    loginUrl: result.loginUrl,
+    audience: result.audience,
+    scopes: result.scopes,
+    ...(result.dataCloud ? { dataCloud: result.dataCloud } : {}),
+    key: { source: key.source, bits: key.bits, format: key.format },
+  };
+  return { json, text: formatVerify(result, key, options.type), warnings: [...key.warnings, ...result.warnings] };
+}
+
+function formatVerify(result: PreflightResult, key: LoadedKey, type: 'salesforce' | 'datacloud'): string {
+  const rows: Array<[string, string]> = [
+    ['Org ID', result.orgId],
+    ['User ID', result.userId],
+    ['Username', result.username],
+    ['Instance URL', result.instanceUrl],
+    ['Login URL', result.loginUrl],
+    ['Audience', result.audience],
+    ['Scopes', result.scopes.join(' ') || '(none)'],
+  ];
+  if (result.dataCloud) rows.push(['Data Cloud', result.dataCloud.tenantUrl]);
+  rows.push(['Key', `${key.source} (RSA ${key.bits})`]);
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
+  const heading =
+    type === 'datacloud'
+      ? `Salesforce accepted the assertion for ${result.username}, and Data Cloud issued a token.`
+      : `Salesforce accepted the assertion for ${result.username}.`;
+  return [heading, ...rows.map(([label, value]) => `  ${`${label}:`.padEnd(width)} ${value}`)].join('\n');
 }

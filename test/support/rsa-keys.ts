@@ -18,15 +18,15 @@ const ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: 
 
 /** A fresh 2048-bit RSA key pair and a self-signed certificate valid for a year from `nowMs`. */
 export async function createTestKeyPair(nowMs: number = Date.now(), subject = 'CN=applink-jwt-test'): Promise<TestKeyPair> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: subject,
     notBefore: new Date(nowMs - 60_000),
     notAfter: new Date(nowMs + 365 * 86_400_000),
     signingAlgorithm: ALGORITHM,
-    keys,
+    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
