@@ -307,14 +307,16 @@ Examples:
     .description('run local doubles of Salesforce, the Heroku Platform API and the AppLink API on 127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', parseInteger('--port', 0, 65535), 0)
     .option('--state <file>', 'YAML file with the orgs, apps, users and add-ons to serve')
-    .option('--json', 'print the environment as JSON', false)
-    .addHelpText('after', '\nExamples:\n  $ applink-jwt sandbox --port 4010\n  $ applink-jwt sandbox --state sandbox.yml --json\n')
+    .option('--cert-file <path>', 'certificate (PEM) to register with the first external client app')
+    .option('--json', 'print the environment as one JSON line', false)
+    .addHelpText('after', '\nExamples:\n  $ applink-jwt sandbox --port 4010 --cert-file keys/server.crt\n  $ applink-jwt sandbox --state sandbox.yml --json\n')
     .action(
       action(
         async () => (await import('./commands/sandbox.js')).runSandbox,
         (options: Record<string, unknown>) => ({
           port: options.port as number,
           state: options.state as string | undefined,
+          certFile: options.certFile as string | undefined,
           json: Boolean(options.json),
         }),
       ),

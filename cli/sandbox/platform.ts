@@ -1,0 +1,161 @@
+/**
+ * The Heroku Platform API double: the five calls the AppLink plugin makes to find the add-on
+ * (applink-api.md §1.3 and §8): the app, its add-ons, its add-on attachments, its config vars, and
+ * the add-on's SSO payload. Every call needs `Authorization: Bearer <HEROKU_API_KEY>`.
+ */
+import { createHash } from 'node:crypto';
+import { timestampSeconds } from './ids.js';
+import { bearerToken, json, route, type Reply, type Route, type RouteContext, type SandboxRequest } from './routing.js';
+import type { Addon, HerokuApp, SandboxState } from './state.js';
+
+/** Heroku's own bodies for these errors. */
+export const UNAUTHORIZED_BODY = { id: 'unauthorized', message: 'Invalid credentials provided.' };
+export const APP_NOT_FOUND_BODY = { id: 'not_found', message: "Couldn't find that app.", resource: 'app' };
+export const ADDON_NOT_FOUND_BODY = { id: 'not_found', message: "Couldn't find that add-on.", resource: 'addon' };
+
+/** The `<ATTACHMENT>_API_URL` of an add-on: the full URL of this server, port and path included. */
+export function addonApiUrl(sandboxUrl: string, addon: Addon): string {
+  return `${sandboxUrl}/addons/${addon.id}`;
+}
+
+function ref(app: HerokuApp) {
+  return { id: app.id, name: app.name };
+}
+
+function appBody(app: HerokuApp, state: SandboxState) {
+  const stamp = timestampSeconds(app.createdAtMs);
+  return {
+    acm: false,
+    archived_at: null,
+    build_stack: { id: 'ee582d3c-717d-4a57-ba5f-8b3a39f3a817', name: 'heroku-24' },
+    buildpack_provided_description: null,
+    created_at: stamp,
+    git_url: `https://git.heroku.com/${app.name}.git`,
+    id: app.id,
+    internal_routing: null,
+    maintenance: false,
+    name: app.name,
+    owner: { email: state.herokuEmail, id: ownerId(state) },
+    organization: null,
+    team: null,
+    region: { id: '59accabd-516d-4f0e-83e6-6e3757701145', name: 'us' },
+    released_at: stamp,
+    repo_size: null,
+    slug_size: null,
+    space: null,
+    stack: { id: 'ee582d3c-717d-4a57-ba5f-8b3a39f3a817', name: 'heroku-24' },
+    updated_at: stamp,
+    web_url: `https://${app.name}.herokuapp.com/`,
+  };
+}
+
+function ownerId(state: SandboxState): string {
+  const hex = createHash('sha256').update(state.herokuEmail).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function addonBody(addon: Addon, state: SandboxState) {
+  const owner = state.requireApp(addon.appId);
+  const stamp = timestampSeconds(addon.createdAtMs);
+  return {
+    actions: [],
+    addon_service: { id: createHash('md5').update(addon.service).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'), name: addon.service },
+    app: ref(owner),
+    billed_price: { cents: 0, contract: false, unit: 'month' },
+    billing_entity: { id: owner.id, name: owner.name, type: 'app' },
+    config_vars: addon.attachments.flatMap((a) => [`${a.name}_API_URL`, `${a.name}_TOKEN`]),
+    created_at: stamp,
+    id: addon.id,
+    name: addon.name,
+    plan: { id: createHash('md5').update(`${addon.service}:base`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'), name: `${addon.service}:base` },
+    provider_id: addon.id,
+    state: addon.state,
+    updated_at: stamp,
+    web_url: `https://addons-sso.heroku.com/apps/${owner.id}/addons/${addon.id}`,
+  };
+}
+
+type AppHandler = (app: HerokuApp, request: SandboxRequest, context: RouteContext) => Reply;
+
+/** Bearer check first (401), then the app by name or id (404). */
+function withApp(handler: AppHandler) {
+  return (request: SandboxRequest, context: RouteContext): Reply => {
+    if (bearerToken(request.headers) !== context.state.herokuApiKey) return json(401, UNAUTHORIZED_BODY);
+    const app = context.state.findApp(request.params.app ?? '');
+    if (!app) return json(404, APP_NOT_FOUND_BODY);
+    return handler(app, request, context);
+  };
+}
+
+const getApp: AppHandler = (app, _request, { state }) => json(200, appBody(app, state));
+
+const listAddons: AppHandler = (app, _request, { state }) => json(200, state.addonsOfApp(app.id).map((addon) => addonBody(addon, state)));
+
+const listAttachments: AppHandler = (app, _request, { state }) =>
+  json(
+    200,
+    state.addonsOfApp(app.id).flatMap((addon) =>
+      addon.attachments
+        .filter((attachment) => attachment.appId === app.id)
+        .map((attachment) => ({
+          addon: { id: addon.id, name: addon.name, app: ref(state.requireApp(addon.appId)) },
+          app: ref(app),
+          created_at: timestampSeconds(attachment.createdAtMs),
+          id: attachment.id,
+          log_input_url: null,
+          name: attachment.name,
+          namespace: null,
+          updated_at: timestampSeconds(attachment.createdAtMs),
+          web_url: `https://addons-sso.heroku.com/apps/${app.id}/addons/${addon.id}`,
+        })),
+    ),
+  );
+
+/** The app's own config vars plus `<ATTACHMENT>_API_URL` and `_TOKEN` of each provisioned attachment. */
+const configVars: AppHandler = (app, _request, { state, url }) => {
+  const vars: Record<string, string> = { ...app.configVars };
+  for (const addon of state.addonsOfApp(app.id)) {
+    if (addon.state !== 'provisioned') continue;
+    for (const attachment of addon.attachments.filter((a) => a.appId === app.id)) {
+      vars[`${attachment.name}_API_URL`] = addonApiUrl(url, addon);
+      vars[`${attachment.name}_TOKEN`] = attachment.token;
+    }
+  }
+  return json(200, vars);
+};
+
+/** The add-on SSO payload (`Accept: application/vnd.heroku+json; version=3.sdk`), add-on by id or name. */
+const addonSso: AppHandler = (app, request, { state, url, now }) => {
+  const addon = state.addonsOfApp(app.id).find((a) => a.id === request.params.addon || a.name === request.params.addon);
+  if (!addon) return json(404, ADDON_NOT_FOUND_BODY);
+  const timestamp = String(Math.floor(now() / 1000));
+  const digest = (salt: string) => createHash('sha1').update(`${salt}:${addon.id}:${timestamp}`).digest('hex');
+  return json(200, {
+    action: `${url}/sso/login`,
+    method: 'post',
+    params: {
+      app: app.name,
+      context_app: app.name,
+      email: state.herokuEmail,
+      id: addon.id,
+      'nav-data': Buffer.from(JSON.stringify({ addon: addon.name, appname: app.name })).toString('base64'),
+      resource_id: addon.id,
+      resource_token: digest('resource'),
+      timestamp,
+      token: digest('token'),
+      user_id: ownerId(state),
+      user_scoped_resource_token: digest('user'),
+    },
+  });
+};
+
+/** The Platform API double's routes. */
+export function platformRoutes(): Route[] {
+  return [
+    route('GET', '/apps/:app', 'platform.app', withApp(getApp)),
+    route('GET', '/apps/:app/addons', 'platform.addons', withApp(listAddons)),
+    route('GET', '/apps/:app/addon-attachments', 'platform.attachments', withApp(listAttachments)),
+    route('GET', '/apps/:app/config-vars', 'platform.config-vars', withApp(configVars)),
+    route('GET', '/apps/:app/addons/:addon/sso', 'platform.sso', withApp(addonSso)),
+  ];
+}

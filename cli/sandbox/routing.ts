@@ -1,0 +1,108 @@
+/**
+ * The small routing layer the doubles share: a route table of `METHOD /path/:param` patterns with
+ * stable names (used by the request log and fault injection), parsed requests, and replies that
+ * handlers return instead of writing (so a fault can strike after a handler ran).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { SandboxState } from './state.js';
+
+export interface SandboxRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  /** The body parsed as a form, when sent as `application/x-www-form-urlencoded`. */
+  form?: URLSearchParams;
+  /** The body parsed as JSON, when sent as `application/json` and valid. */
+  json?: unknown;
+  /** Whether a JSON body was sent but did not parse. */
+  jsonInvalid: boolean;
+  /** Path parameters. */
+  params: Record<string, string>;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON value (serialised), or a string sent as is. */
+  body?: unknown;
+}
+
+/** What handlers may use besides the request. */
+export interface RouteContext {
+  state: SandboxState;
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  now: () => number;
+}
+
+export type Handler = (request: SandboxRequest, context: RouteContext) => Reply | Promise<Reply>;
+
+export interface Route {
+  name: string;
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handle: Handler;
+}
+
+/** A route from a `/path/:param` template; `:param` matches one segment. */
+export function route(method: string, template: string, name: string, handle: Handler): Route {
+  const keys: string[] = [];
+  const source = template
+    .split('/')
+    .map((segment) => {
+      if (segment.startsWith(':')) {
+        keys.push(segment.slice(1));
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { name, method, pattern: new RegExp(`^${source}/?$`), keys, handle };
+}
+
+/** The route for a method and path, with its decoded parameters; `methodMismatch` when only the path matched. */
+export function matchRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | { methodMismatch: boolean } {
+  let methodMismatch = false;
+  for (const candidate of routes) {
+    const match = candidate.pattern.exec(path);
+    if (!match) continue;
+    if (candidate.method !== method) {
+      methodMismatch = true;
+      continue;
+    }
+    const params: Record<string, string> = {};
+    candidate.keys.forEach((key, index) => {
+      const raw = match[index + 1]!;
+      try {
+        params[key] = decodeURIComponent(raw);
+      } catch {
+        params[key] = raw;
+      }
+    });
+    return { route: candidate, params };
+  }
+  return { methodMismatch };
+}
+
+/** A JSON reply. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return { status, body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+}
+
+/** The bearer token of an `Authorization` header, if any. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization;
+  if (typeof value !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return match?.[1];
+}
+
+/** One header's value as a string (the first one if repeated). */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,154 @@
+/**
+ * The JSON schema of the sandbox state (the YAML file and the typed input share it), checked
+ * with ajv. Errors name the source and the path: `sandbox.yml: orgs[0].type must be one of
+ * production, sandbox`.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import { InputError } from '../errors.js';
+
+const string = { type: 'string', minLength: 1 } as const;
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    heroku: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { apiKey: string, email: string },
+    },
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        settleDelayMs: { anyOf: [{ type: 'number', minimum: 0 }, { const: 'never' }] },
+        expSkewSeconds: { type: 'number', minimum: 0 },
+        strictExp: { type: 'boolean' },
+        dataCloudInstanceUrl: { enum: ['bare-host', 'url'] },
+        sessionSeconds: { type: 'number', minimum: 1 },
+      },
+    },
+    orgs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: string,
+          id: string,
+          type: { enum: ['production', 'sandbox'] },
+          myDomain: string,
+          apiVersion: { type: 'string', pattern: '^\\d+\\.\\d$' },
+          dataCloud: { type: 'boolean' },
+          users: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['username'],
+              properties: { username: string, id: string, active: { type: 'boolean' } },
+            },
+          },
+          externalClientApps: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['consumerKey'],
+              properties: {
+                name: string,
+                consumerKey: string,
+                certificate: string,
+                preAuthorized: { type: 'array', items: string },
+                scopes: { type: 'array', items: string },
+              },
+            },
+          },
+        },
+      },
+    },
+    apps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: string,
+          id: string,
+          configVars: { type: 'object', additionalProperties: { type: 'string' } },
+          addons: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: {
+                name: string,
+                id: string,
+                service: string,
+                state: { enum: ['provisioned', 'provisioning'] },
+                attachments: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['name'],
+                    properties: { name: string, app: string, token: string },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+
+/** `/orgs/0/users/1/active` as `orgs[0].users[1].active`. */
+function formatPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1);
+  if (extra !== undefined) parts.push(extra);
+  let out = '';
+  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : `${out ? '.' : ''}${part}`;
+  return out || '(top level)';
+}
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${formatPath(error.instancePath)} has an unknown key "${String(params.additionalProperty)}"`;
+    case 'required':
+      return `${formatPath(error.instancePath, String(params.missingProperty))} is required`;
+    case 'enum':
+      return `${formatPath(error.instancePath)} must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'minLength':
+      return `${formatPath(error.instancePath)} must not be empty`;
+    case 'anyOf':
+      return `${formatPath(error.instancePath)} must be a number of milliseconds or "never"`;
+    case 'pattern':
+      return `${formatPath(error.instancePath)} must look like 62.0`;
+    default:
+      return `${formatPath(error.instancePath)} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+/**
+ * Checks a state input against the schema; throws `ERR_SANDBOX_STATE` naming `source` and the
+ * first offending path.
+ */
+export function validateStateInput(input: unknown, source: string): void {
+  compiled ??= new Ajv({ allErrors: false, strict: true }).compile(schema);
+  if (compiled(input)) return;
+  const errors = compiled.errors ?? [];
+  // anyOf reports its branches first; the anyOf error itself is the readable one.
+  const error = errors.find((e) => e.keyword === 'anyOf') ?? errors[0];
+  throw new InputError('ERR_SANDBOX_STATE', `${source}: ${error ? describe(error) : 'is invalid'}.`, {
+    hint: 'See "Sandbox state file" in README.md for the keys each entry takes.',
+  });
+}

@@ -1,0 +1,561 @@
+/**
+ * What the sandbox knows: Salesforce orgs (users, external client apps with their certificates
+ * and pre-authorized users), Heroku apps with AppLink add-ons and attachments, the AppLink
+ * authorizations, and the tokens the Salesforce double issued. One typed input shape
+ * ({@link SandboxStateInput}) serves both the YAML file (`--state`) and tests.
+ */
+import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { InputError } from '../errors.js';
+import { isSalesforceId, randomSecret, randomUUID, sequentialId, toId18 } from './ids.js';
+
+export type OrgType = 'production' | 'sandbox';
+export type AuthorizationType = 'salesforce' | 'datacloud';
+export type AuthorizationStatus = 'authorizing' | 'authorized' | 'failed' | 'disconnected';
+
+/** Knobs of the doubles. */
+export interface SandboxSettingsInput {
+  /** Delay before an authorization leaves `authorizing` (default 300 ms); `never` keeps it there. */
+  settleDelayMs?: number | 'never';
+  /** Grace after `exp` before the token endpoint answers `expired authorization code` (default 180 s). */
+  expSkewSeconds?: number;
+  /** Also refuse an `exp` more than `expSkewSeconds` in the future (default false, as Salesforce). */
+  strictExp?: boolean;
+  /** The Data Cloud exchange's `instance_url`: a bare host like Salesforce's (default) or a URL. */
+  dataCloudInstanceUrl?: 'bare-host' | 'url';
+  /** Lifetime of the core access tokens the double issues (default 7200 s). */
+  sessionSeconds?: number;
+}
+
+export interface UserInput {
+  username: string;
+  /** 15- or 18-character `005...` id; generated when absent. */
+  id?: string;
+  /** Default true. */
+  active?: boolean;
+}
+
+export interface ExternalClientAppInput {
+  name?: string;
+  consumerKey: string;
+  /** X.509 certificate PEM ("Use digital signatures"); in a YAML file also a path to one. */
+  certificate?: string;
+  /** Usernames admin-approved for the app (Permitted Users: admin approved users are pre-authorized). */
+  preAuthorized?: string[];
+  /** Scopes granted (default `api refresh_token cdp_query_api`). */
+  scopes?: string[];
+}
+
+export interface OrgInput {
+  name: string;
+  /** 15- or 18-character `00D...` id; generated when absent. */
+  id?: string;
+  /** Default production. Decides whether `https://login.salesforce.com` or `https://test.salesforce.com` is a valid audience. */
+  type?: OrgType;
+  /** My Domain login URL, e.g. `https://acme.my.salesforce.com` (default derived from the name). */
+  myDomain?: string;
+  apiVersion?: string;
+  /** Whether the Data Cloud exchange works for this org (default true). */
+  dataCloud?: boolean;
+  users?: UserInput[];
+  externalClientApps?: ExternalClientAppInput[];
+}
+
+export interface AttachmentInput {
+  /** Config var prefix: `HEROKU_APPLINK` gives `HEROKU_APPLINK_API_URL` and `HEROKU_APPLINK_TOKEN`. */
+  name: string;
+  /** App the attachment is on (default the add-on's own app). */
+  app?: string;
+  /** The `<name>_TOKEN` value (default random). */
+  token?: string;
+}
+
+export interface AddonInput {
+  name: string;
+  /** UUID; generated when absent. */
+  id?: string;
+  /** Add-on service slug (default `heroku-applink`). */
+  service?: string;
+  /** `provisioning` leaves the config vars out (the plugin's "not fully provisioned" case). Default provisioned. */
+  state?: 'provisioned' | 'provisioning';
+  /** Default one attachment `HEROKU_APPLINK` on the owning app. */
+  attachments?: AttachmentInput[];
+}
+
+export interface HerokuAppInput {
+  name: string;
+  /** UUID; generated when absent. */
+  id?: string;
+  configVars?: Record<string, string>;
+  addons?: AddonInput[];
+}
+
+/** The state file's shape, and the typed input `startSandbox({ state })` takes. */
+export interface SandboxStateInput {
+  heroku?: {
+    /** The `HEROKU_API_KEY` the Platform API double accepts (default random). */
+    apiKey?: string;
+    /** Email of the Heroku user (audit fields, SSO payload). */
+    email?: string;
+  };
+  settings?: SandboxSettingsInput;
+  orgs?: OrgInput[];
+  apps?: HerokuAppInput[];
+}
+
+export interface SandboxSettings {
+  settleDelayMs: number | 'never';
+  expSkewSeconds: number;
+  strictExp: boolean;
+  dataCloudInstanceUrl: 'bare-host' | 'url';
+  sessionSeconds: number;
+}
+
+export interface SandboxUser {
+  id: string;
+  username: string;
+  active: boolean;
+  orgId: string;
+}
+
+export interface ExternalClientApp {
+  name: string;
+  consumerKey: string;
+  orgId: string;
+  certificatePem?: string;
+  preAuthorized: string[];
+  scopes: string[];
+}
+
+export interface SandboxOrg {
+  id: string;
+  name: string;
+  type: OrgType;
+  myDomain: string;
+  apiVersion: string;
+  dataCloud: boolean;
+  /** Hex tenant id of the org's Data Cloud (in the Data Cloud token's `audienceTenantId`). */
+  dataCloudTenant: string;
+}
+
+export interface HerokuApp {
+  id: string;
+  name: string;
+  configVars: Record<string, string>;
+  createdAtMs: number;
+}
+
+export interface Attachment {
+  id: string;
+  name: string;
+  appId: string;
+  token: string;
+  createdAtMs: number;
+}
+
+export interface Addon {
+  id: string;
+  name: string;
+  service: string;
+  state: 'provisioned' | 'provisioning';
+  appId: string;
+  attachments: Attachment[];
+  createdAtMs: number;
+}
+
+/** An AppLink authorization as the double stores it (the API shape is built from it). */
+export interface Authorization {
+  id: string;
+  addonId: string;
+  developerName: string;
+  alias: string;
+  type: AuthorizationType;
+  status: AuthorizationStatus;
+  clientId: string;
+  username: string;
+  loginUrl: string;
+  /** SHA-256 fingerprint of the public key of the `jwt_private_key` it was created with. */
+  keyFingerprint: string;
+  org?: {
+    id: string;
+    instanceUrl: string;
+    userId: string;
+    username: string;
+    accessToken: string;
+    apiVersion: string;
+  };
+  error?: { id: string; message: string };
+  createdAt: string;
+  createdBy: string;
+  createdViaApp: string;
+  lastModifiedAt: string;
+  lastModifiedBy: string;
+  appName: string;
+}
+
+/** A token the Salesforce double issued. */
+export interface IssuedToken {
+  kind: 'core' | 'datacloud';
+  orgId: string;
+  userId: string;
+  username: string;
+  clientId: string;
+  expiresAtMs: number;
+  revoked: boolean;
+}
+
+export const DEFAULT_SETTINGS: SandboxSettings = {
+  settleDelayMs: 300,
+  expSkewSeconds: 180,
+  strictExp: false,
+  dataCloudInstanceUrl: 'bare-host',
+  sessionSeconds: 7200,
+};
+
+export const DEFAULT_API_VERSION = '62.0';
+export const DEFAULT_SCOPES = ['api', 'refresh_token', 'cdp_query_api'];
+export const APPLINK_SERVICE = 'heroku-applink';
+
+/** The state used when none is given: one org, app, user, external client app and add-on. */
+export const DEFAULT_STATE_INPUT: SandboxStateInput = {
+  heroku: { email: 'developer@example.com' },
+  orgs: [
+    {
+      name: 'acme',
+      type: 'production',
+      myDomain: 'https://acme.my.salesforce.com',
+      users: [{ username: 'ci@acme.example', active: true }],
+      externalClientApps: [
+        { name: 'AppLink CI', consumerKey: '3MVG9sandbox.AcmeAppLinkCI.ConsumerKey', preAuthorized: ['ci@acme.example'] },
+      ],
+    },
+  ],
+  apps: [{ name: 'acme-app', addons: [{ name: 'applink-sandbox-1', attachments: [{ name: 'HEROKU_APPLINK' }] }] }],
+};
+
+/** The SHA-256 fingerprint (`SHA256:<base64>` of the SPKI DER) of a key, private or public, or a PEM. */
+export function keyFingerprint(key: KeyObject | string): string {
+  const publicKey = createPublicKey(key);
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`;
+}
+
+function stateError(message: string, hint = 'Fix the sandbox state and start it again.'): InputError {
+  return new InputError('ERR_SANDBOX_STATE', message, { hint });
+}
+
+/** Parses a certificate PEM; throws naming `where` (never the PEM itself) when it is not one. */
+export function parseCertificate(pem: string, where: string): X509Certificate {
+  try {
+    const certificate = new X509Certificate(pem);
+    if (certificate.publicKey.asymmetricKeyType !== 'rsa') {
+      throw stateError(`${where} holds a ${certificate.publicKey.asymmetricKeyType} certificate; Salesforce's JWT bearer flow needs RSA.`);
+    }
+    return certificate;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw stateError(`${where} is not an X.509 certificate in PEM form (${(error as Error).message}).`, 'Give the PEM text of the certificate (-----BEGIN CERTIFICATE-----), e.g. server.crt from `applink-jwt keys generate`.');
+  }
+}
+
+/**
+ * The sandbox's mutable state and its typed API. Handlers read it; tests and the `demo` command
+ * change it in-process (add orgs, users, certificates, apps, add-ons).
+ */
+export class SandboxState {
+  settings: SandboxSettings = { ...DEFAULT_SETTINGS };
+  herokuApiKey: string = randomSecret('HRKU-sandbox-');
+  herokuEmail = 'developer@example.com';
+  readonly orgs: SandboxOrg[] = [];
+  readonly users: SandboxUser[] = [];
+  readonly externalClientApps: ExternalClientApp[] = [];
+  readonly apps: HerokuApp[] = [];
+  readonly addons: Addon[] = [];
+  readonly authorizations: Authorization[] = [];
+  /** Tokens the Salesforce double issued, by value. */
+  readonly tokens = new Map<string, IssuedToken>();
+  private sequence = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Builds a state from the input shape (already schema-checked by the caller, or typed). */
+  static fromInput(input: SandboxStateInput, now: () => number = Date.now): SandboxState {
+    const state = new SandboxState(now);
+    if (input.heroku?.apiKey !== undefined) state.herokuApiKey = input.heroku.apiKey;
+    if (input.heroku?.email !== undefined) state.herokuEmail = input.heroku.email;
+    if (input.settings) state.configure(input.settings);
+    for (const org of input.orgs ?? []) state.addOrg(org);
+    // Apps first, add-ons second: an attachment may point at an app listed later.
+    for (const app of input.apps ?? []) state.addApp({ ...app, addons: [] });
+    for (const app of input.apps ?? []) for (const addon of app.addons ?? []) state.addAddon(app.name, addon);
+    return state;
+  }
+
+  /** Changes knobs (settle delay, exp skew, Data Cloud instance URL style). */
+  configure(settings: SandboxSettingsInput): void {
+    this.settings = { ...this.settings, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) };
+  }
+
+  private nextSequence(): number {
+    this.sequence += 1;
+    return this.sequence;
+  }
+
+  /** Adds an org with its users and external client apps. */
+  addOrg(input: OrgInput): SandboxOrg {
+    if (this.orgs.some((org) => org.name === input.name)) throw stateError(`Org "${input.name}" is defined twice.`);
+    const id = input.id ? checkedId(input.id, '00D', `org "${input.name}" id`) : sequentialId('00D', this.nextSequence());
+    if (this.orgs.some((org) => org.id === id)) throw stateError(`Org id ${id} is used by two orgs.`);
+    const myDomain = input.myDomain ? checkedHttpsOrigin(input.myDomain, `org "${input.name}" myDomain`) : `https://${input.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.my.salesforce.com`;
+    const org: SandboxOrg = {
+      id,
+      name: input.name,
+      type: input.type ?? 'production',
+      myDomain,
+      apiVersion: input.apiVersion ?? DEFAULT_API_VERSION,
+      dataCloud: input.dataCloud ?? true,
+      dataCloudTenant: createHash('sha256').update(id).digest('hex').slice(0, 16),
+    };
+    this.orgs.push(org);
+    for (const user of input.users ?? []) this.addUser(org.name, user);
+    for (const app of input.externalClientApps ?? []) this.addExternalClientApp(org.name, app);
+    return org;
+  }
+
+  /** Adds a user to an org (by name or id). Usernames are unique across orgs, as in Salesforce. */
+  addUser(orgNameOrId: string, input: UserInput): SandboxUser {
+    const org = this.requireOrg(orgNameOrId);
+    if (this.users.some((user) => user.username.toLowerCase() === input.username.toLowerCase())) {
+      throw stateError(`Username ${input.username} is defined twice (Salesforce usernames are unique across orgs).`);
+    }
+    const user: SandboxUser = {
+      id: input.id ? checkedId(input.id, '005', `user ${input.username} id`) : sequentialId('005', this.nextSequence()),
+      username: input.username,
+      active: input.active ?? true,
+      orgId: org.id,
+    };
+    this.users.push(user);
+    return user;
+  }
+
+  /** Adds an external client app to an org; its pre-authorized users must be users of that org. */
+  addExternalClientApp(orgNameOrId: string, input: ExternalClientAppInput): ExternalClientApp {
+    const org = this.requireOrg(orgNameOrId);
+    if (this.externalClientApps.some((app) => app.consumerKey === input.consumerKey)) {
+      throw stateError(`Consumer key ${input.consumerKey} is used by two external client apps.`);
+    }
+    const app: ExternalClientApp = {
+      name: input.name ?? input.consumerKey,
+      consumerKey: input.consumerKey,
+      orgId: org.id,
+      preAuthorized: [],
+      scopes: input.scopes ?? [...DEFAULT_SCOPES],
+    };
+    for (const username of input.preAuthorized ?? []) this.checkOrgUser(org, username, `pre-authorized user of external client app ${app.name}`);
+    app.preAuthorized = [...(input.preAuthorized ?? [])];
+    if (input.certificate !== undefined) {
+      parseCertificate(input.certificate, `The certificate of external client app ${app.name}`);
+      app.certificatePem = input.certificate;
+    }
+    this.externalClientApps.push(app);
+    return app;
+  }
+
+  /** Uploads (or replaces) the certificate of the external client app with this consumer key. */
+  registerCertificate(clientId: string, certificatePem: string): ExternalClientApp {
+    const app = this.requireExternalClientApp(clientId);
+    parseCertificate(certificatePem, `The certificate for consumer key ${clientId}`);
+    app.certificatePem = certificatePem;
+    return app;
+  }
+
+  /** Adds a username to an app's pre-authorized users (profile or permission set assigned). */
+  preAuthorize(clientId: string, username: string): void {
+    const app = this.requireExternalClientApp(clientId);
+    this.checkOrgUser(this.requireOrg(app.orgId), username, `user to pre-authorize for ${app.name}`);
+    if (!app.preAuthorized.includes(username)) app.preAuthorized.push(username);
+  }
+
+  /** Removes a username from an app's pre-authorized users. */
+  revokePreAuthorization(clientId: string, username: string): void {
+    const app = this.requireExternalClientApp(clientId);
+    app.preAuthorized = app.preAuthorized.filter((name) => name !== username);
+  }
+
+  /** Activates or deactivates a user. */
+  setUserActive(username: string, active: boolean): void {
+    const user = this.findUser(username);
+    if (!user) throw stateError(`No user ${username} in the sandbox.`);
+    user.active = active;
+  }
+
+  /** Adds a Heroku app, with its add-ons if given. */
+  addApp(input: HerokuAppInput): HerokuApp {
+    if (this.apps.some((app) => app.name === input.name)) throw stateError(`Heroku app "${input.name}" is defined twice.`);
+    const app: HerokuApp = {
+      id: input.id ?? randomUUID(),
+      name: input.name,
+      configVars: { ...(input.configVars ?? {}) },
+      createdAtMs: this.now(),
+    };
+    if (this.apps.some((other) => other.id === app.id)) throw stateError(`Heroku app id ${app.id} is used by two apps.`);
+    this.apps.push(app);
+    for (const addon of input.addons ?? []) this.addAddon(app.name, addon);
+    return app;
+  }
+
+  /** Adds an add-on owned by `appNameOrId`, with its attachments (default `HEROKU_APPLINK` on that app). */
+  addAddon(appNameOrId: string, input: AddonInput): Addon {
+    const owner = this.requireApp(appNameOrId);
+    if (this.addons.some((addon) => addon.name === input.name)) throw stateError(`Add-on "${input.name}" is defined twice.`);
+    const addon: Addon = {
+      id: input.id ?? randomUUID(),
+      name: input.name,
+      service: input.service ?? APPLINK_SERVICE,
+      state: input.state ?? 'provisioned',
+      appId: owner.id,
+      attachments: [],
+      createdAtMs: this.now(),
+    };
+    if (this.addons.some((other) => other.id === addon.id)) throw stateError(`Add-on id ${addon.id} is used by two add-ons.`);
+    this.addons.push(addon);
+    for (const attachment of input.attachments ?? [{ name: 'HEROKU_APPLINK' }]) this.attachAddon(addon.id, attachment);
+    return addon;
+  }
+
+  /** Attaches an add-on (by name or id) to an app under a config-var prefix. */
+  attachAddon(addonNameOrId: string, input: AttachmentInput): Attachment {
+    const addon = this.requireAddon(addonNameOrId);
+    const app = this.requireApp(input.app ?? addon.appId);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(input.name)) throw stateError(`Attachment name "${input.name}" of add-on ${addon.name} must be upper case letters, digits and underscores (it prefixes config vars).`);
+    const clash = this.addons.some((other) => other.attachments.some((a) => a.appId === app.id && a.name === input.name));
+    if (clash) throw stateError(`App ${app.name} already has an attachment named ${input.name}.`);
+    const attachment: Attachment = { id: randomUUID(), name: input.name, appId: app.id, token: input.token ?? randomSecret('applink-sandbox-'), createdAtMs: this.now() };
+    addon.attachments.push(attachment);
+    return attachment;
+  }
+
+  findOrg(nameOrId: string): SandboxOrg | undefined {
+    return this.orgs.find((org) => org.name === nameOrId || org.id === nameOrId || org.id.slice(0, 15) === nameOrId);
+  }
+
+  findUser(username: string): SandboxUser | undefined {
+    return this.users.find((user) => user.username.toLowerCase() === username.toLowerCase());
+  }
+
+  findExternalClientApp(consumerKey: string): ExternalClientApp | undefined {
+    return this.externalClientApps.find((app) => app.consumerKey === consumerKey);
+  }
+
+  findApp(nameOrId: string): HerokuApp | undefined {
+    return this.apps.find((app) => app.name === nameOrId || app.id === nameOrId);
+  }
+
+  findAddon(nameOrId: string): Addon | undefined {
+    return this.addons.find((addon) => addon.id === nameOrId || addon.name === nameOrId);
+  }
+
+  /** Add-ons attached to an app (owned by it or attached from another app). */
+  addonsOfApp(appId: string): Addon[] {
+    return this.addons.filter((addon) => addon.appId === appId || addon.attachments.some((a) => a.appId === appId));
+  }
+
+  /** The authorizations of an add-on, oldest first. */
+  listAuthorizations(addonId?: string): Authorization[] {
+    return this.authorizations.filter((authorization) => addonId === undefined || authorization.addonId === addonId);
+  }
+
+  /** An authorization by id, developer name or alias, within an add-on. */
+  findAuthorization(addonId: string, key: string): Authorization | undefined {
+    const own = this.listAuthorizations(addonId);
+    return own.find((a) => a.id === key) ?? own.find((a) => a.developerName === key) ?? own.find((a) => a.alias === key);
+  }
+
+  /** Whether a token the double issued is still accepted (issued, not revoked, not expired). */
+  liveToken(token: string, kind: IssuedToken['kind']): IssuedToken | undefined {
+    const issued = this.tokens.get(token);
+    if (!issued || issued.kind !== kind || issued.revoked || this.now() >= issued.expiresAtMs) return undefined;
+    return issued;
+  }
+
+  /** Revokes a token the double issued (the next call with it gets 401). */
+  revokeToken(token: string): void {
+    const issued = this.tokens.get(token);
+    if (issued) issued.revoked = true;
+  }
+
+  /**
+   * A deep copy of what tests compare before and after an operation to prove "nothing changed":
+   * the authorizations (without access tokens), certificates (as fingerprints), users, add-ons.
+   */
+  snapshot(): SandboxSnapshot {
+    return structuredClone({
+      authorizations: this.authorizations.map(({ org, ...rest }) => ({
+        ...rest,
+        ...(org ? { org: { id: org.id, instanceUrl: org.instanceUrl, userId: org.userId, username: org.username, apiVersion: org.apiVersion } } : {}),
+      })),
+      externalClientApps: this.externalClientApps.map((app) => ({
+        consumerKey: app.consumerKey,
+        certificateFingerprint: app.certificatePem ? keyFingerprint(new X509Certificate(app.certificatePem).publicKey) : null,
+        preAuthorized: [...app.preAuthorized],
+      })),
+      users: this.users.map((user) => ({ username: user.username, active: user.active })),
+      addons: this.addons.map((addon) => ({ id: addon.id, name: addon.name, state: addon.state, attachments: addon.attachments.map((a) => a.name) })),
+    });
+  }
+
+  requireOrg(nameOrId: string): SandboxOrg {
+    const org = this.findOrg(nameOrId);
+    if (!org) throw stateError(`No org "${nameOrId}" in the sandbox.`);
+    return org;
+  }
+
+  requireExternalClientApp(consumerKey: string): ExternalClientApp {
+    const app = this.findExternalClientApp(consumerKey);
+    if (!app) throw stateError(`No external client app with consumer key ${consumerKey} in the sandbox.`, 'Use a consumer key listed in the sandbox state (SF_CLIENT_ID in the printed environment).');
+    return app;
+  }
+
+  requireApp(nameOrId: string): HerokuApp {
+    const app = this.findApp(nameOrId);
+    if (!app) throw stateError(`No Heroku app "${nameOrId}" in the sandbox.`);
+    return app;
+  }
+
+  requireAddon(nameOrId: string): Addon {
+    const addon = this.findAddon(nameOrId);
+    if (!addon) throw stateError(`No add-on "${nameOrId}" in the sandbox.`);
+    return addon;
+  }
+
+  private checkOrgUser(org: SandboxOrg, username: string, what: string): void {
+    const user = this.findUser(username);
+    if (!user || user.orgId !== org.id) throw stateError(`The ${what}, ${username}, is not a user of org "${org.name}".`, `Add ${username} to the users of org "${org.name}" first.`);
+  }
+}
+
+export interface SandboxSnapshot {
+  authorizations: Array<Omit<Authorization, 'org'> & { org?: Omit<NonNullable<Authorization['org']>, 'accessToken'> }>;
+  externalClientApps: Array<{ consumerKey: string; certificateFingerprint: string | null; preAuthorized: string[] }>;
+  users: Array<{ username: string; active: boolean }>;
+  addons: Array<{ id: string; name: string; state: string; attachments: string[] }>;
+}
+
+function checkedId(id: string, keyPrefix: string, what: string): string {
+  if (!id.startsWith(keyPrefix) || !isSalesforceId(id)) {
+    throw stateError(`The ${what}, ${id}, is not a Salesforce id starting with ${keyPrefix} (15 characters, or 18 with a valid suffix).`);
+  }
+  return toId18(id.slice(0, 15));
+}
+
+function checkedHttpsOrigin(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw stateError(`The ${what}, "${value}", is not a URL.`, 'Give an origin such as https://acme.my.salesforce.com.');
+  }
+  if (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash) {
+    throw stateError(`The ${what}, "${value}", must be an https origin without a path.`, 'Give an origin such as https://acme.my.salesforce.com.');
+  }
+  return url.origin;
+}
