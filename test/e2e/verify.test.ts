@@ -1,0 +1,179 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { runBin } from '../support/harness.js';
+import { expectNoSecrets } from '../support/leak-guard.js';
+import { createTestKeyPair, type TestKeyPair } from '../support/rsa-keys.js';
+import { startTokenServer, type TokenServer } from '../support/token-server.js';
+
+const CLIENT_ID = '3MVG9e2e.consumer_key';
+const USER = 'ci@example.com';
+
+describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
+  let pair: TestKeyPair;
+  let otherPair: TestKeyPair;
+  let server: TokenServer;
+  let dir: string;
+  const outputs: string[] = [];
+
+  beforeAll(async () => {
+    [pair, otherPair] = await Promise.all([createTestKeyPair(), createTestKeyPair()]);
+    server = await startTokenServer({ clientId: CLIENT_ID, certificatePem: pair.certificatePem, users: { [USER]: { approved: true }, 'new@example.com': { approved: false } } });
+    dir = await mkdtemp(join(tmpdir(), 'applink-jwt-verify-'));
+  });
+
+  afterAll(async () => {
+    // Every output of every run, the request log included, scanned once more for every secret.
+    const assertions = server.requests.map((r) => new URLSearchParams(r.body).get('assertion')).filter((a): a is string => Boolean(a));
+    expectNoSecrets(outputs, { privateKeys: [pair.privateKeyPem, otherPair.privateKeyPem], tokens: [...server.issuedTokens, ...assertions] });
+    expectNoSecrets(
+      server.requests.map((r) => `${r.path} ${JSON.stringify(r.headers)} ${r.body}`),
+      { privateKeys: [pair.privateKeyPem, otherPair.privateKeyPem] },
+    );
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function verify(args: string[], env: Record<string, string> = {}) {
+    const result = await runBin(['verify', '--login-url', server.url, ...args], {
+      env: { JWT_PRIVATE_KEY: pair.privateKeyPem, SF_CLIENT_ID: CLIENT_ID, SF_USERNAME: USER, ...env },
+    });
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  }
+
+  const lines = (text: string) => text.split('\n');
+  const progress = (result: string) => [`Exchanging the assertion at ${server.url}...`, `Exchanging the assertion at ${server.url}... ${result}`];
+
+  it('succeeds with exit 0 and prints org, user, instance and scopes', async () => {
+    const result = await verify([]);
+    expect(result.exitCode).toBe(0);
+    expect(lines(result.stdout)).toEqual([
+      `Salesforce accepted the assertion for ${USER}.`,
+      '  Org ID:       00D5g000004ABCDEAY',
+      '  User ID:      0055g00000ABCDEAA2',
+      `  Username:     ${USER}`,
+      `  Instance URL: ${server.url}`,
+      `  Login URL:    ${server.url}`,
+      `  Audience:     ${server.url}`,
+      '  Scopes:       api refresh_token cdp_query_api',
+      '  Key:          environment variable JWT_PRIVATE_KEY (RSA 2048)',
+    ]);
+    expect(lines(result.stderr)).toEqual(progress('accepted'));
+    const last = server.requests.at(-1)!;
+    expect(last.path).toBe('/services/oauth2/token');
+    expect(last.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect([...new URLSearchParams(last.body).keys()]).toEqual(['grant_type', 'assertion']);
+  });
+
+  it('prints --json and nothing on stderr, reading the key from --jwt-key-file', async () => {
+    const keyFile = join(dir, 'server.key');
+    await writeFile(keyFile, pair.privateKeyPem, { mode: 0o600 });
+    const result = await verify(['--json', '--jwt-key-file', keyFile], { JWT_PRIVATE_KEY: '' });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: true,
+      type: 'salesforce',
+      orgId: '00D5g000004ABCDEAY',
+      userId: '0055g00000ABCDEAA2',
+      username: USER,
+      instanceUrl: server.url,
+      loginUrl: server.url,
+      audience: server.url,
+      scopes: ['api', 'refresh_token', 'cdp_query_api'],
+      key: { source: `file ${keyFile}`, bits: 2048, format: 'pkcs8' },
+    });
+  });
+
+  it('runs the Data Cloud exchange with --type datacloud', async () => {
+    const result = await verify(['--type', 'datacloud', '--dataspace', 'default', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ type: 'datacloud', dataCloud: { tenantUrl: 'https://tenant1.c360a.salesforce.com' } });
+    const exchange = server.requests.at(-1)!;
+    expect(exchange.path).toBe('/services/a360/token');
+    expect(new URLSearchParams(exchange.body).get('dataspace')).toBe('default');
+  });
+
+  const endpoint = () => `${server.url}/services/oauth2/token`;
+
+  it('exits 4 when the key does not match the uploaded certificate (invalid assertion)', async () => {
+    const result = await verify([], { JWT_PRIVATE_KEY: otherPair.privateKeyPem });
+    expect(result.exitCode).toBe(4);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toEqual([
+      ...progress('refused'),
+      `Error: Assertion signature not accepted: POST ${endpoint()} answered 400 invalid_grant "invalid assertion" for user ${USER}, audience ${server.url}. The assertion's signature does not verify with the certificate uploaded to the app: the key and the certificate are not a pair, or no certificate is uploaded.`,
+      'Fix: Upload the certificate that matches this key under the app\'s "Use digital signatures" setting (check the pair with: applink-jwt keys check --jwt-key-file <key> --cert-file <crt>). Changes to the app can take up to 10 minutes to reach the login servers.',
+      '(ERR_SF_INVALID_ASSERTION, exit 4)',
+    ]);
+  });
+
+  it("exits 4 when the user hasn't approved the app", async () => {
+    const result = await verify(['--username', 'new@example.com']);
+    expect(result.exitCode).toBe(4);
+    expect(lines(result.stderr).slice(2)).toEqual([
+      `Error: User not pre-authorized for the app: POST ${endpoint()} answered 400 invalid_grant "user hasn't approved this consumer" for user new@example.com, audience ${server.url}. The user is not pre-authorized for the external client app, or the username does not exist at this login URL (a sandbox username sent to the production login URL, for example).`,
+      'Fix: In the external client app\'s policies, set Permitted Users to "Admin approved users are pre-authorized" and add the user\'s profile or permission set; check the username (sandbox usernames end in .<sandbox>) and the login URL; the app\'s OAuth scopes should include api and refresh_token. Changes to the app can take up to 10 minutes to reach the login servers.',
+      '(ERR_SF_USER_NOT_APPROVED, exit 4)',
+    ]);
+  });
+
+  it('exits 4 when the audience is invalid', async () => {
+    const result = await verify([], { SF_AUDIENCE_URL: 'https://login.salesforce.com' });
+    expect(result.exitCode).toBe(4);
+    expect(lines(result.stderr).slice(2)).toEqual([
+      `Error: Audience not accepted: POST ${endpoint()} answered 400 invalid_grant "audience is invalid" for user ${USER}, audience https://login.salesforce.com. The assertion's audience (aud) is not one this org accepts: a sandbox needs https://test.salesforce.com or its My Domain URL, a production org https://login.salesforce.com or its My Domain URL.`,
+      'Fix: For a sandbox use --login-url https://test.salesforce.com or the My Domain URL (https://<domain>--<sandbox>.sandbox.my.salesforce.com); set --audience (or SF_AUDIENCE_URL) only when the org needs an audience other than the login URL.',
+      '(ERR_SF_AUDIENCE_INVALID, exit 4)',
+    ]);
+  });
+
+  it('exits 4 for an unknown client id, and prints the error as JSON with --json', async () => {
+    const result = await verify(['--client-id', '3MVG9wrong', '--json']);
+    expect(result.exitCode).toBe(4);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: {
+        code: 'ERR_SF_CLIENT_ID_INVALID',
+        message: `Unknown consumer key: POST ${endpoint()} answered 400 invalid_client_id "client identifier invalid" for user ${USER}, audience ${server.url}. No external client app (or connected app) in this org has the client id given as the assertion issuer.`,
+        hint: "Copy the Consumer Key from the external client app's OAuth settings into --client-id (or SF_CLIENT_ID), and use the login URL of the org that owns the app. Changes to the app can take up to 10 minutes to reach the login servers.",
+        details: { endpoint: endpoint(), status: 400, error: 'invalid_client_id', errorDescription: 'client identifier invalid', username: USER, audience: server.url },
+        exitCode: 4,
+      },
+    });
+    expect(lines(result.stderr).at(-1)).toBe('(ERR_SF_CLIENT_ID_INVALID, exit 4)');
+  });
+
+  it('keeps secrets out of the DEBUG stack trace too', async () => {
+    const result = await verify([], { JWT_PRIVATE_KEY: otherPair.privateKeyPem, DEBUG: 'applink-jwt' });
+    expect(result.exitCode).toBe(4);
+    // The stack follows the three error lines; the class name is minified in the bundle.
+    expect(lines(result.stderr)[5]).toMatch(/^\w+: Assertion signature not accepted: POST /);
+    expect(lines(result.stderr)[6]).toMatch(/^ +at /);
+  });
+
+  it('exits 3 without any request for a login URL outside Salesforce', async () => {
+    const before = server.requests.length;
+    const result = await verify(['--login-url', 'https://login.example.com']);
+    expect(result.exitCode).toBe(3);
+    expect(lines(result.stderr)).toEqual([
+      'Error: --login-url https://login.example.com is not a Salesforce host, so the assertion will not be sent there.',
+      "Fix: Use a Salesforce login URL (https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com); for a custom domain that serves your org's login, allow it explicitly with --allow-login-host login.example.com",
+      '(ERR_LOGIN_URL_HOST, exit 3)',
+    ]);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('exits 3 without any request when the client id is missing', async () => {
+    const before = server.requests.length;
+    const result = await verify([], { SF_CLIENT_ID: '' });
+    expect(result.exitCode).toBe(3);
+    expect(lines(result.stderr)).toEqual([
+      'Error: No client id: --client-id is not given and SF_CLIENT_ID is not set.',
+      'Fix: Pass --client-id <consumer key> or set SF_CLIENT_ID to the Consumer Key of the external client app (its OAuth settings in Setup).',
+      '(ERR_CLIENT_ID_MISSING, exit 3)',
+    ]);
+    expect(server.requests.length).toBe(before);
+  });
+});
