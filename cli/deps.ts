@@ -58,6 +58,8 @@ export interface Deps {
   stdinIsTTY: boolean;
   /** Aborted on SIGINT/SIGTERM; long waits watch it. `reason` is the signal name. */
   signal: AbortSignal;
+  /** Asks a question on the terminal and resolves with the answer (only used when `stdinIsTTY`). */
+  prompt?: (question: string) => Promise<string>;
 }
 
 /** `sleep` that honours an AbortSignal. */

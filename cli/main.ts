@@ -56,6 +56,15 @@ async function main(): Promise<number> {
     progress: wantsJson ? silentProgress : process.stderr.isTTY ? createSpinnerProgress(write) : createLineProgress(write),
     stdinIsTTY: Boolean(process.stdin.isTTY),
     signal: controller.signal,
+    prompt: async (question) => {
+      const { createInterface } = await import('node:readline/promises');
+      const terminal = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await terminal.question(question, { signal: controller.signal });
+      } finally {
+        terminal.close();
+      }
+    },
   };
 
   let interrupts = 0;

@@ -125,12 +125,13 @@ export async function listAuthorizations(target: AppLinkTarget, deps: AppLinkDep
 }
 
 /**
- * `DELETE /addons/{id}/authorizations/{developer_name}` (retried). Returns `absent` for a 404: on
- * a retried DELETE that means an earlier attempt removed it, which is the outcome asked for.
+ * `DELETE /addons/{id}/authorizations/{developer_name}` (retried). A 404 is `not-found` on the
+ * first attempt, and `absent` on a retry: there it means an earlier attempt removed it (its answer
+ * was lost), which is the outcome asked for.
  */
-export async function deleteAuthorization(target: AppLinkTarget, developerName: string, deps: AppLinkDeps): Promise<'deleted' | 'absent'> {
+export async function deleteAuthorization(target: AppLinkTarget, developerName: string, deps: AppLinkDeps): Promise<'deleted' | 'absent' | 'not-found'> {
   const response = await appLinkRequest(target, 'DELETE', `/authorizations/${pathSegment(developerName)}`, deps);
-  if (response.status === 404) return 'absent';
+  if (response.status === 404) return response.attempts > 1 ? 'absent' : 'not-found';
   if (response.status >= 200 && response.status <= 299) return 'deleted';
   throw appLinkError(response, target, developerName);
 }

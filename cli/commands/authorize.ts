@@ -1,8 +1,145 @@
+/**
+ * `applink-jwt authorize <developer-name>`: what `heroku salesforce:authorizations:jwt:add` and
+ * `heroku datacloud:authorizations:jwt:add` do, without the Heroku CLI, and checked end to end:
+ * local input first (no network when it is bad), the Salesforce preflight, the add-on resolution,
+ * the POST (or a rotation with `--replace`), then a poll until the authorization settles.
+ */
+import { defaultAlias, validateAlias, validateDeveloperName } from '../applink/developer-name.js';
+import { addJwtAuthorization } from '../applink/jwt-authorization.js';
+import { describeAuthorization, stripTokens, type Authorization } from '../applink/authorization.js';
+import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
-import { AppError, ExitCode } from '../errors.js';
+import { AppError, InterruptedError } from '../errors.js';
 import type { CommandResult } from '../output.js';
+import type { KeySourceOptions } from '../program.js';
+import { loadPrivateKey } from '../keys/load.js';
+import { SALESFORCE_ERRORS } from '../salesforce/catalogue.js';
+import { checkPreflightInput, runPreflight, type PreflightResult } from '../salesforce/preflight.js';
 
-/** Not built yet: see the open issue for this command. */
-export async function runAuthorize(_options: unknown, _deps: Deps): Promise<CommandResult> {
-  throw new AppError('ERR_NOT_IMPLEMENTED', 'authorize is not implemented yet.', ExitCode.internal);
+export interface AuthorizeOptions extends KeySourceOptions, AddonSelectionOptions {
+  developerName: string;
+  clientId?: string;
+  username?: string;
+  loginUrl: string;
+  /** Whether `--login-url`/`--login` was given: only then is `login_url` sent (as the plugin does). */
+  loginUrlGiven: boolean;
+  audience?: string;
+  allowLoginHosts: string[];
+  type: 'salesforce' | 'datacloud';
+  dataspace?: string;
+  alias?: string;
+  replace: boolean;
+  preflight: boolean;
+  /** How long to wait for the authorization to settle. */
+  timeoutMs: number;
+  json: boolean;
+}
+
+/** Timeout of each Salesforce request of the preflight. */
+const PREFLIGHT_TIMEOUT_MS = 15_000;
+
+/**
+ * Runs the whole authorization. Exit 0 only when the authorization is `authorized`; `--json`
+ * prints the final authorization without any token field.
+ */
+export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promise<CommandResult<Authorization>> {
+  // 1. Everything local, before any network call.
+  const developerName = validateDeveloperName(options.developerName);
+  const alias = validateAlias(options.alias ?? defaultAlias(developerName));
+  const plan = planTarget(options, deps.env);
+  const preflightOptions = {
+    clientId: options.clientId,
+    username: options.username,
+    loginUrl: options.loginUrl,
+    audience: options.audience,
+    allowLoginHosts: options.allowLoginHosts,
+    type: options.type,
+    dataspace: options.dataspace,
+    timeoutMs: PREFLIGHT_TIMEOUT_MS,
+  };
+  const input = checkPreflightInput(preflightOptions);
+  const key = await loadPrivateKey(options, deps);
+  const warnings = [...key.warnings, ...input.warnings];
+
+  try {
+    // 2. The preflight: nothing goes to Heroku when Salesforce refuses the key.
+    let preflight: PreflightResult | undefined;
+    if (options.preflight) {
+      preflight = await runPreflight(key.privateKey, preflightOptions, { ...deps, progress: deps.progress });
+      for (const warning of preflight.warnings) if (!warnings.includes(warning)) warnings.push(warning);
+    }
+
+    // 3. The add-on.
+    const where = plan.mode === 'platform' ? plan.resolve.app : 'the add-on in HEROKU_APPLINK_API_URL';
+    deps.progress.start(`Adding credentials for ${input.username} to ${where} as ${developerName}`);
+    let target;
+    try {
+      target = await resolveTarget(plan, deps);
+    } catch (error) {
+      deps.progress.stop('failed');
+      throw error;
+    }
+
+    // 4-5. The POST (or rotation) and the poll.
+    let result;
+    try {
+      result = await addJwtAuthorization(
+        {
+          target,
+          request: {
+            type: options.type,
+            developerName,
+            alias,
+            clientId: input.clientId,
+            username: input.username,
+            ...(options.loginUrlGiven ? { loginUrl: input.loginUrl.origin } : {}),
+            privateKeyPem: key.uploadPem,
+          },
+          replace: options.replace,
+          timeoutMs: options.timeoutMs,
+          salesforceHint,
+        },
+        deps,
+      );
+    } catch (error) {
+      deps.progress.stop(error instanceof AppError && error.code === 'ERR_AUTHORIZATION_FAILED' ? 'failed' : 'stopped');
+      throw error;
+    }
+    deps.progress.stop(result.rotated ? 'Authorized (rotated)' : 'Authorized');
+
+    const authorization = stripTokens(result.authorization);
+    const on = target.mode === 'platform' ? `add-on ${target.addonName} of app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;
+    const lines = [
+      `${result.rotated ? 'Rotated' : 'Authorized'} ${developerName} (${options.type === 'datacloud' ? 'Data Cloud' : 'Salesforce'}) on ${on}${result.rotated ? ': the previous authorization was replaced with one using the new key' : ''}.`,
+      ...(preflight ? [`Preflight: Salesforce accepted the key for ${preflight.username} (org ${preflight.orgId}).`] : ['Preflight: skipped (--no-preflight).']),
+      '',
+      ...describeAuthorization(authorization),
+    ];
+    return { json: authorization, text: lines.join('\n'), warnings };
+  } catch (error) {
+    throw withNothingSent(error);
+  }
+}
+
+/** An interrupt before the AppLink flow started (preflight, add-on lookup) changed nothing: say so. */
+function withNothingSent(error: unknown): unknown {
+  if (!(error instanceof InterruptedError) || error.details?.state !== undefined) return error;
+  const signal = error.code === 'ERR_TERMINATED' ? 'SIGTERM' : 'SIGINT';
+  return new InterruptedError(signal, `${error.message} Nothing was sent to the AppLink API; no authorization was created or changed.`, {
+    hint: 'Run the command again when ready.',
+    details: { state: 'unchanged' },
+    cause: error,
+  });
+}
+
+/**
+ * The catalogue's fix for a Salesforce error quoted in the AppLink API's `error.message` (the
+ * AppLink API runs the same JWT bearer exchange as our preflight, so it fails the same ways).
+ */
+export function salesforceHint(message: string): string | undefined {
+  const text = message.toLowerCase();
+  const entry =
+    SALESFORCE_ERRORS.find((candidate) => candidate.descriptions.some((description) => text.includes(description))) ??
+    SALESFORCE_ERRORS.find((candidate) => candidate.error !== undefined && candidate.descriptions.length === 0 && new RegExp(`\\b${candidate.error}\\b`).test(text) && candidate.error !== 'invalid_grant');
+  return entry === undefined ? undefined : `Salesforce refused the key (${entry.title}): ${entry.hint}`;
 }

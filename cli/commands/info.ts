@@ -1,8 +1,38 @@
+/** `applink-jwt info <developer-name>`: one AppLink authorization (by developer name, alias or id). */
+import { getAuthorization } from '../applink/applink-api.js';
+import { describeAuthorization, stripTokens, type Authorization } from '../applink/authorization.js';
+import { validateAlias } from '../applink/developer-name.js';
+import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
-import { AppError, ExitCode } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { CommandResult } from '../output.js';
 
-/** Not built yet: see the open issue for this command. */
-export async function runInfo(_options: unknown, _deps: Deps): Promise<CommandResult> {
-  throw new AppError('ERR_NOT_IMPLEMENTED', 'info is not implemented yet.', ExitCode.internal);
+export interface InfoOptions extends AddonSelectionOptions {
+  developerName: string;
+  json: boolean;
+}
+
+/**
+ * Shows one authorization. An unknown name is `ERR_AUTHORIZATION_NOT_FOUND` (exit 5), whose hint
+ * says how to list the authorizations.
+ */
+export async function runInfo(options: InfoOptions, deps: Deps): Promise<CommandResult<Authorization>> {
+  const name = checkLookupName(options.developerName);
+  const target = await resolveTarget(planTarget(options, deps.env), deps);
+  const authorization = stripTokens(await getAuthorization(target, name, deps));
+  return { json: authorization, text: describeAuthorization(authorization).join('\n') };
+}
+
+/**
+ * A name to look up: a developer name, an alias or an id. Authorizations made elsewhere may not
+ * follow our developer-name rule (the plugin's examples use hyphens), so only the alias rule applies.
+ */
+export function checkLookupName(name: string): string {
+  try {
+    return validateAlias(name);
+  } catch (error) {
+    throw new InputError('ERR_DEVELOPER_NAME', (error as Error).message.replace('Alias (--alias)', 'Developer name'), {
+      hint: 'Give the developer name (or alias) as applink-jwt list shows it.',
+    });
+  }
 }

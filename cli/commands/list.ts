@@ -1,8 +1,28 @@
+/** `applink-jwt list`: the AppLink authorizations of the add-on, as a table or JSON (no tokens). */
+import { listAuthorizations } from '../applink/applink-api.js';
+import { developerNameOf, formatAuthorizationTable, stripTokens, type Authorization } from '../applink/authorization.js';
+import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
-import { AppError, ExitCode } from '../errors.js';
 import type { CommandResult } from '../output.js';
 
-/** Not built yet: see the open issue for this command. */
-export async function runList(_options: unknown, _deps: Deps): Promise<CommandResult> {
-  throw new AppError('ERR_NOT_IMPLEMENTED', 'list is not implemented yet.', ExitCode.internal);
+export interface ListOptions extends AddonSelectionOptions {
+  json: boolean;
+}
+
+/** Lists the authorizations: developer name, type, status, alias, org id, username, last modified. */
+export async function runList(options: ListOptions, deps: Deps): Promise<CommandResult<Authorization[]>> {
+  const plan = planTarget(options, deps.env);
+  const target = await resolveTarget(plan, deps);
+  const authorizations = stripTokens(await listAuthorizations(target, deps));
+  const on = target.mode === 'platform' ? `add-on ${target.addonName} on app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;
+  if (authorizations.length === 0) {
+    return { json: [], text: `There are no Heroku AppLink authorizations for ${on}.` };
+  }
+  const failed = authorizations.filter((authorization) => ['failed', 'error', 'disconnected'].includes(authorization.status));
+  const lines = [formatAuthorizationTable(authorizations)];
+  if (failed.length > 0) {
+    const names = failed.map((authorization) => developerNameOf(authorization) ?? String(authorization.id)).join(', ');
+    lines.push('', `Not working: ${names}. See why with applink-jwt info <developer-name>${target.mode === 'platform' ? ` -a ${target.appName}` : ''}; re-create with applink-jwt authorize <developer-name> --replace.`);
+  }
+  return { json: authorizations, text: lines.join('\n') };
 }

@@ -1,8 +1,61 @@
+/**
+ * `applink-jwt remove <developer-name>`: removes an AppLink authorization. It never removes
+ * without a confirmation: `--yes`, `--confirm <developer-name>`, or an answer on a terminal.
+ */
+import { deleteAuthorization, notFoundError } from '../applink/applink-api.js';
+import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
-import { AppError, ExitCode } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { CommandResult } from '../output.js';
+import { checkLookupName } from './info.js';
 
-/** Not built yet: see the open issue for this command. */
-export async function runRemove(_options: unknown, _deps: Deps): Promise<CommandResult> {
-  throw new AppError('ERR_NOT_IMPLEMENTED', 'remove is not implemented yet.', ExitCode.internal);
+export interface RemoveOptions extends AddonSelectionOptions {
+  developerName: string;
+  yes: boolean;
+  /** `--confirm <developer-name>`: must repeat the developer name. */
+  confirm?: string;
+  json: boolean;
+}
+
+export interface RemoveResult {
+  removed: string;
+  addon: string;
+  app?: string;
+  mode: 'platform' | 'direct';
+}
+
+/** Removes the authorization once confirmed. An unknown name is `ERR_AUTHORIZATION_NOT_FOUND`. */
+export async function runRemove(options: RemoveOptions, deps: Deps): Promise<CommandResult<RemoveResult>> {
+  const name = checkLookupName(options.developerName);
+  const plan = planTarget(options, deps.env);
+  await confirmRemoval(name, options, deps);
+  const target = await resolveTarget(plan, deps);
+  const outcome = await deleteAuthorization(target, name, deps);
+  if (outcome === 'not-found') throw notFoundError(target, name);
+  const on = target.mode === 'platform' ? `add-on ${target.addonName} of app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;
+  return {
+    json: { removed: name, addon: target.addonName, ...(target.appName ? { app: target.appName } : {}), mode: target.mode },
+    text: `Removed authorization ${name} from ${on}.`,
+  };
+}
+
+async function confirmRemoval(name: string, options: RemoveOptions, deps: Deps): Promise<void> {
+  if (options.confirm !== undefined) {
+    if (options.confirm === name) return;
+    throw new InputError('ERR_CONFIRM_MISMATCH', `--confirm "${options.confirm.slice(0, 60)}" does not match the developer name ${name}; nothing was removed.`, {
+      hint: `Pass --confirm ${name} (or --yes) to remove it.`,
+    });
+  }
+  if (options.yes) return;
+  if (!deps.stdinIsTTY || deps.prompt === undefined || options.json) {
+    throw new InputError('ERR_CONFIRM_REQUIRED', `Refusing to remove ${name} without a confirmation: standard input is not a terminal${options.json ? ' (or --json was given)' : ''}.`, {
+      hint: `Pass --yes, or --confirm ${name}, to remove it.`,
+    });
+  }
+  const answer = (await deps.prompt(`Remove the AppLink authorization ${name}? Type its developer name to confirm: `)).trim();
+  if (answer !== name) {
+    throw new InputError('ERR_CONFIRM_MISMATCH', `The answer did not match the developer name ${name}; nothing was removed.`, {
+      hint: `Type ${name} exactly, or pass --yes.`,
+    });
+  }
 }
