@@ -2,35 +2,57 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
 import { runBin } from '../support/harness.js';
 import { expectNoSecrets } from '../support/leak-guard.js';
 import { createTestKeyPair, type TestKeyPair } from '../support/rsa-keys.js';
-import { startTokenServer, type TokenServer } from '../support/token-server.js';
 
 const CLIENT_ID = '3MVG9e2e.consumer_key';
 const USER = 'ci@example.com';
+/** Every assertion starts with the base64url of its header {"alg":"RS256"}: none may appear in any output. */
+const ASSERTION_PREFIX = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.`;
 
-describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
+describe('applink-jwt verify (built binary, against the sandbox)', () => {
   let pair: TestKeyPair;
   let otherPair: TestKeyPair;
-  let server: TokenServer;
+  let server: Sandbox;
   let dir: string;
+  /** The ids the sandbox gave the org and the user. */
+  let ORG_ID: string;
+  let USER_ID: string;
   const outputs: string[] = [];
 
   beforeAll(async () => {
     [pair, otherPair] = await Promise.all([createTestKeyPair(), createTestKeyPair()]);
-    server = await startTokenServer({ clientId: CLIENT_ID, certificatePem: pair.certificatePem, users: { [USER]: { approved: true }, 'new@example.com': { approved: false } } });
+    server = await startSandbox({
+      state: {
+        orgs: [
+          {
+            name: 'acme',
+            type: 'production',
+            myDomain: 'https://acme.my.salesforce.com',
+            dataCloud: true,
+            users: [
+              { username: USER },
+              { username: 'new@example.com' },
+            ],
+            externalClientApps: [{ name: 'AppLink CI', consumerKey: CLIENT_ID, preAuthorized: [USER], scopes: ['api', 'refresh_token', 'cdp_query_api'] }],
+          },
+        ],
+        apps: [],
+      },
+    });
+    server.registerCertificate(pair.certificatePem, CLIENT_ID);
+    ORG_ID = server.state.orgs[0]!.id;
+    USER_ID = server.state.users.find((user) => user.username === USER)!.id;
     dir = await mkdtemp(join(tmpdir(), 'applink-jwt-verify-'));
   });
 
   afterAll(async () => {
-    // Every output of every run, the request log included, scanned once more for every secret.
-    const assertions = server.requests.map((r) => new URLSearchParams(r.body).get('assertion')).filter((a): a is string => Boolean(a));
-    expectNoSecrets(outputs, { privateKeys: [pair.privateKeyPem, otherPair.privateKeyPem], tokens: [...server.issuedTokens, ...assertions] });
-    expectNoSecrets(
-      server.requests.map((r) => `${r.path} ${JSON.stringify(r.headers)} ${r.body}`),
-      { privateKeys: [pair.privateKeyPem, otherPair.privateKeyPem] },
-    );
+    // Every output of every run, and the sandbox's request log, scanned once more for every secret.
+    const secrets = { privateKeys: [pair.privateKeyPem, otherPair.privateKeyPem], tokens: [...server.state.tokens.keys(), ASSERTION_PREFIX] };
+    expectNoSecrets(outputs, secrets);
+    expectNoSecrets([JSON.stringify(server.requestLog)], secrets);
     await server.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -40,6 +62,7 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
       env: { JWT_PRIVATE_KEY: pair.privateKeyPem, SF_CLIENT_ID: CLIENT_ID, SF_USERNAME: USER, ...env },
     });
     outputs.push(result.stdout, result.stderr);
+    expectNoSecrets([result.stdout, result.stderr], { privateKeys: [pair.privateKeyPem, otherPair.privateKeyPem], tokens: [...server.state.tokens.keys(), ASSERTION_PREFIX] });
     return result;
   }
 
@@ -51,8 +74,8 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
     expect(result.exitCode).toBe(0);
     expect(lines(result.stdout)).toEqual([
       `Salesforce accepted the assertion for ${USER}.`,
-      '  Org ID:       00D5g000004ABCDEAY',
-      '  User ID:      0055g00000ABCDEAA2',
+      `  Org ID:       ${ORG_ID}`,
+      `  User ID:      ${USER_ID}`,
       `  Username:     ${USER}`,
       `  Instance URL: ${server.url}`,
       `  Login URL:    ${server.url}`,
@@ -61,10 +84,10 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
       '  Key:          environment variable JWT_PRIVATE_KEY (RSA 2048)',
     ]);
     expect(lines(result.stderr)).toEqual(progress('accepted'));
-    const last = server.requests.at(-1)!;
-    expect(last.path).toBe('/services/oauth2/token');
+    const last = server.requestLog.at(-1)!;
+    expect(last).toMatchObject({ method: 'POST', path: '/services/oauth2/token', route: 'salesforce.token', status: 200 });
     expect(last.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect([...new URLSearchParams(last.body).keys()]).toEqual(['grant_type', 'assertion']);
+    expect(last.bodyFields).toEqual({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: '[REDACTED]' });
   });
 
   it('prints --json and nothing on stderr, reading the key from --jwt-key-file', async () => {
@@ -76,8 +99,8 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       ok: true,
       type: 'salesforce',
-      orgId: '00D5g000004ABCDEAY',
-      userId: '0055g00000ABCDEAA2',
+      orgId: ORG_ID,
+      userId: USER_ID,
       username: USER,
       instanceUrl: server.url,
       loginUrl: server.url,
@@ -90,10 +113,16 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
   it('runs the Data Cloud exchange with --type datacloud', async () => {
     const result = await verify(['--type', 'datacloud', '--dataspace', 'default', '--json']);
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ type: 'datacloud', dataCloud: { tenantUrl: 'https://tenant1.c360a.salesforce.com' } });
-    const exchange = server.requests.at(-1)!;
-    expect(exchange.path).toBe('/services/a360/token');
-    expect(new URLSearchParams(exchange.body).get('dataspace')).toBe('default');
+    // The sandbox answers with a bare tenant host, as Salesforce does; verify adds the scheme.
+    expect(JSON.parse(result.stdout)).toMatchObject({ type: 'datacloud', dataCloud: { tenantUrl: `https://${new URL(server.url).host}` } });
+    const exchange = server.requestLog.at(-1)!;
+    expect(exchange).toMatchObject({ path: '/services/a360/token', status: 200 });
+    expect(exchange.bodyFields).toEqual({
+      grant_type: 'urn:salesforce:grant-type:external:cdp',
+      subject_token: '[REDACTED]',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      dataspace: 'default',
+    });
   });
 
   const endpoint = () => `${server.url}/services/oauth2/token`;
@@ -121,10 +150,11 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
   });
 
   it('exits 4 when the audience is invalid', async () => {
-    const result = await verify([], { SF_AUDIENCE_URL: 'https://login.salesforce.com' });
+    // A production org refuses the sandbox audience, as Salesforce does.
+    const result = await verify([], { SF_AUDIENCE_URL: 'https://test.salesforce.com' });
     expect(result.exitCode).toBe(4);
     expect(lines(result.stderr).slice(2)).toEqual([
-      `Error: Audience not accepted: POST ${endpoint()} answered 400 invalid_grant "audience is invalid" for user ${USER}, audience https://login.salesforce.com. The assertion's audience (aud) is not one this org accepts: a sandbox needs https://test.salesforce.com or its My Domain URL, a production org https://login.salesforce.com or its My Domain URL.`,
+      `Error: Audience not accepted: POST ${endpoint()} answered 400 invalid_grant "audience is invalid" for user ${USER}, audience https://test.salesforce.com. The assertion's audience (aud) is not one this org accepts: a sandbox needs https://test.salesforce.com or its My Domain URL, a production org https://login.salesforce.com or its My Domain URL.`,
       'Fix: For a sandbox use --login-url https://test.salesforce.com or the My Domain URL (https://<domain>--<sandbox>.sandbox.my.salesforce.com); set --audience (or SF_AUDIENCE_URL) only when the org needs an audience other than the login URL.',
       '(ERR_SF_AUDIENCE_INVALID, exit 4)',
     ]);
@@ -154,7 +184,7 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
   });
 
   it('exits 3 without any request for a login URL outside Salesforce', async () => {
-    const before = server.requests.length;
+    const before = server.requestLog.length;
     const result = await verify(['--login-url', 'https://login.example.com']);
     expect(result.exitCode).toBe(3);
     expect(lines(result.stderr)).toEqual([
@@ -162,11 +192,11 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
       "Fix: Use a Salesforce login URL (https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com); for a custom domain that serves your org's login, allow it explicitly with --allow-login-host login.example.com",
       '(ERR_LOGIN_URL_HOST, exit 3)',
     ]);
-    expect(server.requests.length).toBe(before);
+    expect(server.requestLog.length).toBe(before);
   });
 
   it('exits 3 without any request when the client id is missing', async () => {
-    const before = server.requests.length;
+    const before = server.requestLog.length;
     const result = await verify([], { SF_CLIENT_ID: '' });
     expect(result.exitCode).toBe(3);
     expect(lines(result.stderr)).toEqual([
@@ -174,6 +204,6 @@ describe('applink-jwt verify (built binary, loopback token endpoint)', () => {
       'Fix: Pass --client-id <consumer key> or set SF_CLIENT_ID to the Consumer Key of the external client app (its OAuth settings in Setup).',
       '(ERR_CLIENT_ID_MISSING, exit 3)',
     ]);
-    expect(server.requests.length).toBe(before);
+    expect(server.requestLog.length).toBe(before);
   });
 });
