@@ -1,0 +1,39 @@
+#!/bin/bash
+# Runs `applink-jwt authorize` with the command's parameters. Secrets reach the CLI only through
+# the environment: the key by the name of its variable (--jwt-key-env), never in argv or a file.
+set -euo pipefail
+eval "${APPLINK_SCRIPT_UTILS:?APPLINK_SCRIPT_UTILS is not set: run this script through the applink/authorize command}"
+
+authorize() {
+  local developer_name app addon login_url alias
+  local -a args
+  applink_require_cli
+  developer_name="$(applink_subst "${APPLINK_STR_DEVELOPER_NAME:-}")"
+  [ -n "$developer_name" ] || applink_fail "parameter developer_name is empty. Set it to the authorization's developer name, for example production_org."
+  app="$(applink_subst "${APPLINK_STR_APP:-}")"
+  addon="$(applink_subst "${APPLINK_STR_ADDON:-}")"
+  login_url="$(applink_subst "${APPLINK_STR_LOGIN_URL:-}")"
+  alias="$(applink_subst "${APPLINK_STR_ALIAS:-}")"
+
+  applink_require_var jwt_private_key "${APPLINK_ENV_JWT_PRIVATE_KEY:-}"
+  applink_require_var client_id "${APPLINK_ENV_CLIENT_ID:-}"
+  applink_require_var username "${APPLINK_ENV_USERNAME:-}"
+  applink_require_var heroku_api_key "${APPLINK_ENV_HEROKU_API_KEY:-}"
+  SF_CLIENT_ID="${!APPLINK_ENV_CLIENT_ID}"
+  SF_USERNAME="${!APPLINK_ENV_USERNAME}"
+  HEROKU_API_KEY="${!APPLINK_ENV_HEROKU_API_KEY}"
+  export SF_CLIENT_ID SF_USERNAME HEROKU_API_KEY
+
+  args=(authorize "$developer_name" --type "${APPLINK_ENUM_TYPE:-salesforce}" --jwt-key-env "$APPLINK_ENV_JWT_PRIVATE_KEY" --timeout "${APPLINK_INT_TIMEOUT:-120}")
+  [ -z "$app" ] || args+=(--app "$app")
+  [ -z "$addon" ] || args+=(--addon "$addon")
+  [ -z "$login_url" ] || args+=(--login-url "$login_url")
+  [ -z "$alias" ] || args+=(--alias "$alias")
+  if applink_is_true "${APPLINK_BOOL_REPLACE:-false}"; then args+=(--replace); fi
+  if ! applink_is_true "${APPLINK_BOOL_PREFLIGHT:-true}"; then args+=(--no-preflight); fi
+  exec applink-jwt "${args[@]}"
+}
+
+if [ "${BASH_SOURCE[0]:-$0}" = "$0" ]; then
+  authorize
+fi

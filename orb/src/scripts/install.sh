@@ -1,0 +1,42 @@
+#!/bin/bash
+# Installs the applink-jwt CLI at the version this orb was packed with, unless it is on the PATH.
+set -euo pipefail
+
+fail() {
+  printf 'applink: %s\n' "$*" >&2
+  exit 1
+}
+
+install_applink_jwt() {
+  local version="${APPLINK_STR_VERSION:-}" prefix installed
+  if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]]; then
+    fail "version \"${version}\" is not an exact npm version (for example 1.2.3). Set the version parameter, or use an orb release packed by npm run orb:pack."
+  fi
+  prefix="${HOME}/.applink-jwt/${version}"
+  if [ -x "${prefix}/bin/applink-jwt" ]; then
+    export PATH="${prefix}/bin:${PATH}"
+  fi
+  if command -v applink-jwt >/dev/null 2>&1; then
+    installed="$(applink-jwt --version 2>/dev/null || true)"
+    if [ "$installed" = "$version" ]; then
+      echo "applink-jwt ${version} is already installed at $(command -v applink-jwt); skipping the install."
+      [ -z "${BASH_ENV:-}" ] || echo "export PATH=\"$(dirname "$(command -v applink-jwt)"):\${PATH}\"" >>"$BASH_ENV"
+      return 0
+    fi
+    echo "applink-jwt ${installed:-of an unknown version} is on the PATH; installing ${version}."
+  fi
+  command -v npm >/dev/null 2>&1 \
+    || fail "npm is not installed. Use the applink/default executor (cimg/node), or install Node.js 20.19 or newer before this step."
+  npm install --global --prefix "$prefix" --no-audit --no-fund "applink-jwt@${version}"
+  export PATH="${prefix}/bin:${PATH}"
+  [ -z "${BASH_ENV:-}" ] || echo "export PATH=\"${prefix}/bin:\${PATH}\"" >>"$BASH_ENV"
+  installed="$(applink-jwt --version)"
+  [ "$installed" = "$version" ] \
+    || fail "npm installed applink-jwt ${installed}, expected ${version}. Check the npm registry configuration (.npmrc) of this job."
+  echo "Installed applink-jwt ${installed}."
+}
+
+# Runs only when executed, not when sourced by a test.
+if [ "${BASH_SOURCE[0]:-$0}" = "$0" ]; then
+  install_applink_jwt
+fi

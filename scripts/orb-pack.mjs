@@ -1,0 +1,46 @@
+// `npm run orb:pack`: packs orb/src into dist/orb.yml with the package version injected for `install`.
+// Also exports loadOrbTools(), which bundles cli/orb/*.ts into dist/orb-tools.mjs (outside the CLI bundle).
+import { build } from 'esbuild';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+
+const root = new URL('../', import.meta.url);
+
+/** Bundles the orb tooling (dependencies stay in node_modules: it only runs in this repository). */
+export async function loadOrbTools() {
+  const outfile = new URL('dist/orb-tools.mjs', root);
+  await build({
+    entryPoints: [new URL('cli/orb/index.ts', root).pathname],
+    outfile: outfile.pathname,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return import(`${outfile.href}?t=${Date.now()}`);
+}
+
+/** The package version (what `install` pins). */
+export async function packageVersion() {
+  return JSON.parse(await readFile(new URL('package.json', root), 'utf8')).version;
+}
+
+async function main() {
+  const tools = await loadOrbTools();
+  const version = await packageVersion();
+  try {
+    const packed = await tools.packOrb('orb/src', { version });
+    for (const note of [...packed.source.ignored, ...packed.dropped]) process.stderr.write(`Warning: ${note.file}: ${note.message}\n`);
+    await mkdir(new URL('dist/', root), { recursive: true });
+    await writeFile(new URL('dist/orb.yml', root), packed.yaml);
+    process.stdout.write(`Packed orb/src into dist/orb.yml (install pins applink-jwt ${version}).\n`);
+  } catch (error) {
+    if (!(error instanceof tools.OrbPackError)) throw error;
+    process.stderr.write(`Error: ${error.message}\nFix: ${error.hint}\n(${error.code})\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
