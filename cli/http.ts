@@ -31,7 +31,12 @@ export interface HttpRequest {
   retry?: RetryPolicy;
   /** Who is called, for messages: "Salesforce", "the Heroku Platform API", "the AppLink API". */
   service: string;
+  /** Largest response body read (default {@link MAX_RESPONSE_BYTES}); a larger one is an error. */
+  maxResponseBytes?: number;
 }
+
+/** Default bound on a response body: far above any answer these APIs give, far below a memory problem. */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -100,7 +105,7 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
         signal: attemptController.signal,
         redirect: 'manual',
       });
-      const text = await response.text();
+      const text = await readBounded(response, request.maxResponseBytes ?? MAX_RESPONSE_BYTES, request.service, where);
       if (attempt < policy.attempts && policy.retryOnStatus(response.status)) {
         await pause(retryDelayMs(attempt, response.headers.get('retry-after'), policy, deps.now()), deps, request.service);
         continue;
@@ -108,6 +113,8 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
       return { status: response.status, headers: response.headers, text, attempts: attempt };
     } catch (error) {
       throwIfInterrupted(deps.signal, request.service);
+      // An oversized body is an answer, not a network failure: another attempt would get the same.
+      if (error instanceof NetworkError && error.code === 'ERR_HTTP_BODY_TOO_LARGE') throw error;
       timedOut = attemptController.signal.aborted;
       lastError = error;
       if (attempt < policy.attempts && policy.retryOnNetworkError) {
@@ -132,10 +139,42 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
   });
 }
 
+/** The body as text, refusing to read more than `maxBytes` (a hostile or broken server). */
+async function readBounded(response: Response, maxBytes: number, service: string, where: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  const tooLarge = () =>
+    new NetworkError('ERR_HTTP_BODY_TOO_LARGE', `${service} answered ${where} with a body larger than ${maxBytes} bytes; it was not read.`, {
+      hint: 'Check that the URL points at the real service and not at a proxy or another server.',
+    });
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause as { code?: string; message?: string } | undefined;
-    return cause?.code ? `${cause.code}${cause.message ? ` (${cause.message})` : ''}` : error.message;
+  // Duck-typed, not `instanceof Error`: fetch's errors may come from another realm (undici, test VMs).
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    const { message, cause } = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+    if (typeof cause === 'object' && cause !== null && typeof cause.code === 'string') {
+      return `${cause.code}${typeof cause.message === 'string' && cause.message !== '' ? ` (${cause.message})` : ''}`;
+    }
+    return String(message);
   }
   return String(error);
 }

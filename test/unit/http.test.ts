@@ -1,0 +1,239 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sleep as realSleep } from '../../cli/deps.js';
+import { AppError, InterruptedError, NetworkError, TimeoutError } from '../../cli/errors.js';
+import { describeUrl, httpRequest, NO_RETRY, parseJson, RETRY_IDEMPOTENT, retryDelayMs, type HttpRequest } from '../../cli/http.js';
+import { fakeFetch, type CannedAnswer } from '../support/fake-fetch.js';
+
+const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
+const REQUEST: HttpRequest = { method: 'POST', url: 'https://api.example.test/v1/things?secret=s3cr3t', body: 'a=1', timeoutMs: 1000, retry: RETRY_IDEMPOTENT, service: 'the Example API' };
+
+function setup(answers: CannedAnswer[], signal: AbortSignal = new AbortController().signal) {
+  const fake = fakeFetch(answers);
+  const sleeps: number[] = [];
+  const deps = { fetch: fake.fetch, now: () => NOW_MS, sleep: async (ms: number) => void sleeps.push(ms), signal };
+  return { fake, sleeps, deps };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('httpRequest (fake fetch)', () => {
+  it('returns status, headers, text and attempts, sending method, headers and body as given', async () => {
+    const { fake, deps } = setup([{ status: 201, json: { ok: true }, headers: { 'x-request-id': 'r1' } }]);
+    const response = await httpRequest({ ...REQUEST, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, deps);
+    expect(response.status).toBe(201);
+    expect(response.text).toBe('{"ok":true}');
+    expect(response.headers.get('x-request-id')).toBe('r1');
+    expect(response.attempts).toBe(1);
+    expect(fake.requests).toEqual([{ url: REQUEST.url, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }]);
+  });
+
+  it('retries 5xx with growing backoff, then returns the success', async () => {
+    const { fake, sleeps, deps } = setup([{ status: 500 }, { status: 503 }, { status: 200, body: 'ok' }]);
+    const response = await httpRequest(REQUEST, deps);
+    expect(response).toMatchObject({ status: 200, text: 'ok', attempts: 3 });
+    expect(fake.requests).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(125);
+    expect(sleeps[0]).toBeLessThanOrEqual(250);
+    expect(sleeps[1]).toBeGreaterThanOrEqual(250);
+    expect(sleeps[1]).toBeLessThanOrEqual(500);
+  });
+
+  it('returns the last 5xx after the attempts run out (the caller decides what it means)', async () => {
+    const { fake, deps } = setup([{ status: 502 }, { status: 502 }, { status: 504, body: 'gateway' }]);
+    expect(await httpRequest(REQUEST, deps)).toMatchObject({ status: 504, text: 'gateway', attempts: 3 });
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('honours Retry-After in seconds and as an HTTP date', async () => {
+    const { sleeps, deps } = setup([
+      { status: 429, headers: { 'retry-after': '3' } },
+      { status: 503, headers: { 'retry-after': new Date(NOW_MS + 5000).toUTCString() } },
+      { status: 200 },
+    ]);
+    await httpRequest(REQUEST, deps);
+    expect(sleeps).toEqual([3000, 5000]);
+  });
+
+  it('never retries a 4xx', async () => {
+    const { fake, sleeps, deps } = setup([{ status: 400, json: { error: 'invalid_grant' } }]);
+    expect(await httpRequest(REQUEST, deps)).toMatchObject({ status: 400, attempts: 1 });
+    expect(fake.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('does not retry with NO_RETRY (the default)', async () => {
+    const { fake, deps } = setup([{ status: 503 }]);
+    const { retry: _retry, ...once } = REQUEST;
+    expect(await httpRequest(once, deps)).toMatchObject({ status: 503, attempts: 1 });
+    expect(await httpRequest({ ...REQUEST, retry: NO_RETRY }, setup([{ status: 503 }]).deps)).toMatchObject({ attempts: 1 });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('retries a network error and reports the last one as ERR_NETWORK without the query string', async () => {
+    const reset = () => new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    const { fake, deps } = setup([{ error: reset() }, { error: reset() }, { error: reset() }]);
+    const error = await rejection(httpRequest(REQUEST, deps));
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.code).toBe('ERR_NETWORK');
+    expect(error.message).toBe('Could not reach the Example API (POST https://api.example.test/v1/things): ECONNRESET (read ECONNRESET).');
+    expect(error.hint).toBe('Check the URL, DNS and proxy settings, and that the service is up; then run the command again.');
+    expect(error.exitCode).toBe(8);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('times out each attempt and throws ERR_HTTP_TIMEOUT', async () => {
+    const { fake, deps } = setup([{ hang: true }, { hang: true }, { hang: true }]);
+    const error = await rejection(httpRequest({ ...REQUEST, timeoutMs: 25 }, deps));
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.code).toBe('ERR_HTTP_TIMEOUT');
+    expect(error.message).toBe('the Example API did not answer POST https://api.example.test/v1/things within 0.025 s.');
+    expect(error.exitCode).toBe(7);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it('recovers when a timed-out attempt is followed by an answer', async () => {
+    const { deps } = setup([{ hang: true }, { status: 200, body: 'late but fine' }]);
+    expect(await httpRequest({ ...REQUEST, timeoutMs: 25 }, deps)).toMatchObject({ status: 200, attempts: 2 });
+  });
+
+  it('stops with InterruptedError when the signal aborts during a request', async () => {
+    const controller = new AbortController();
+    const { deps } = setup([{ hang: true }], controller.signal);
+    setTimeout(() => controller.abort('SIGTERM'), 10);
+    const error = await rejection(httpRequest({ ...REQUEST, timeoutMs: 5000 }, deps));
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(error.code).toBe('ERR_TERMINATED');
+    expect(error.message).toBe('Interrupted (SIGTERM) while talking to the Example API.');
+    expect(error.exitCode).toBe(143);
+  });
+
+  it('does not start when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort('SIGINT');
+    const { fake, deps } = setup([], controller.signal);
+    const error = await rejection(httpRequest(REQUEST, deps));
+    expect(error.code).toBe('ERR_INTERRUPTED');
+    expect(error.exitCode).toBe(130);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses a body larger than maxResponseBytes (declared or streamed), without retrying', async () => {
+    const { fake, deps } = setup([{ status: 200, body: 'x'.repeat(2048) }]);
+    const error = await rejection(httpRequest({ ...REQUEST, maxResponseBytes: 1024 }, deps));
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.code).toBe('ERR_HTTP_BODY_TOO_LARGE');
+    expect(error.message).toBe('the Example API answered POST https://api.example.test/v1/things with a body larger than 1024 bytes; it was not read.');
+    expect(error.hint).toBe('Check that the URL points at the real service and not at a proxy or another server.');
+    expect(fake.requests).toHaveLength(1);
+    const declared = setup([{ status: 200, body: 'small', headers: { 'content-length': '99999999' } }]);
+    expect((await rejection(httpRequest(REQUEST, declared.deps))).code).toBe('ERR_HTTP_BODY_TOO_LARGE');
+    expect(await httpRequest({ ...REQUEST, maxResponseBytes: 2048 }, setup([{ status: 200, body: 'x'.repeat(2048) }]).deps)).toMatchObject({ status: 200 });
+  });
+
+  it('never puts the request body in an error', async () => {
+    const { deps } = setup([{ error: new TypeError('fetch failed') }]);
+    const error = await rejection(httpRequest({ ...REQUEST, retry: NO_RETRY, body: 'assertion=eyJhbGciOiJSUzI1NiJ9.secret' }, deps));
+    expect(`${error.message}${error.hint}${JSON.stringify(error.details ?? {})}`).not.toContain('eyJhbGciOiJSUzI1NiJ9');
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles from the base with jitter between 50% and 100%, capped', () => {
+    expect(retryDelayMs(1, null, RETRY_IDEMPOTENT, NOW_MS, 0)).toBe(125);
+    expect(retryDelayMs(1, null, RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(250);
+    expect(retryDelayMs(3, null, RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(1000);
+    expect(retryDelayMs(20, null, RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(30000);
+    expect(retryDelayMs(1, null, { ...RETRY_IDEMPOTENT, baseDelayMs: 10, maxDelayMs: 15 }, NOW_MS, 1)).toBe(10);
+  });
+
+  it('takes Retry-After (seconds or date), capped, never negative; ignores garbage', () => {
+    expect(retryDelayMs(1, '0', RETRY_IDEMPOTENT, NOW_MS)).toBe(0);
+    expect(retryDelayMs(1, '120', RETRY_IDEMPOTENT, NOW_MS)).toBe(30000);
+    expect(retryDelayMs(1, new Date(NOW_MS - 5000).toUTCString(), RETRY_IDEMPOTENT, NOW_MS)).toBe(0);
+    expect(retryDelayMs(1, 'soon', RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(250);
+  });
+});
+
+describe('describeUrl and parseJson', () => {
+  it('shows a URL without query or fragment', () => {
+    expect(describeUrl('https://x.example/a/b?token=1#f')).toBe('https://x.example/a/b');
+    expect(describeUrl('nope')).toBe('(invalid URL)');
+  });
+
+  it('parses JSON, and gives undefined for empty or non-JSON text', () => {
+    expect(parseJson('{"a":1}')).toEqual({ a: 1 });
+    expect(parseJson('  ')).toBeUndefined();
+    expect(parseJson('<html>')).toBeUndefined();
+    expect(parseJson('{"a":')).toBeUndefined();
+  });
+});
+
+describe('httpRequest (real HTTP on loopback)', () => {
+  let server: Server;
+  let base: string;
+  let hits: Record<string, number>;
+  beforeAll(async () => {
+    hits = {};
+    server = createServer((request, response) => {
+      const path = request.url ?? '/';
+      hits[path] = (hits[path] ?? 0) + 1;
+      if (path === '/flaky' && hits[path]! < 2) {
+        request.socket.destroy();
+        return;
+      }
+      if (path === '/slow') return void setTimeout(() => response.end('slow'), 2000).unref();
+      if (path === '/redirect') {
+        response.writeHead(302, { location: 'https://elsewhere.example/' });
+        return void response.end();
+      }
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(`hello ${request.method}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const deps = () => ({ fetch: globalThis.fetch, now: Date.now, sleep: realSleep, signal: new AbortController().signal });
+
+  it('retries a connection reset and gets the answer', async () => {
+    const response = await httpRequest({ ...REQUEST, url: `${base}/flaky`, retry: { ...RETRY_IDEMPOTENT, baseDelayMs: 1 } }, deps());
+    expect(response).toMatchObject({ status: 200, text: 'hello POST', attempts: 2 });
+  });
+
+  it('does not follow a redirect (a secret goes only where it was sent)', async () => {
+    const response = await httpRequest({ ...REQUEST, url: `${base}/redirect` }, deps());
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('https://elsewhere.example/');
+  });
+
+  it('times out a slow server', async () => {
+    const error = await rejection(httpRequest({ ...REQUEST, method: 'GET', body: undefined, url: `${base}/slow`, timeoutMs: 50, retry: NO_RETRY }, deps()));
+    expect(error.code).toBe('ERR_HTTP_TIMEOUT');
+    expect(error.message).toBe(`the Example API did not answer GET ${base}/slow within 0.05 s.`);
+  });
+
+  it('reports a refused connection as ERR_NETWORK', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await rejection(httpRequest({ ...REQUEST, url: `http://127.0.0.1:${port}/x`, retry: NO_RETRY }, deps()));
+    expect(error.code).toBe('ERR_NETWORK');
+    expect(error.message).toMatch(new RegExp(`^Could not reach the Example API \\(POST http://127\\.0\\.0\\.1:${port}/x\\): ECONNREFUSED`));
+  });
+});
