@@ -210,7 +210,7 @@ async function poll(initial: Authorization, options: AddJwtAuthorizationOptions,
       }
       throw error;
     }
-    deps.progress.update(`Waiting for ${options.request.developerName}: ${current.status}`);
+    if (!SETTLED_STATUSES.includes(current.status)) deps.progress.update(`Waiting for ${options.request.developerName}: ${current.status}`);
   }
   return { authorization: current, polls };
 }

@@ -1,0 +1,226 @@
+import { describe, expect, it } from '@jest/globals';
+import type { JwtAuthorizationRequest } from '../../../cli/applink/applink-api.js';
+import { addJwtAuthorization, type AddJwtAuthorizationOptions } from '../../../cli/applink/jwt-authorization.js';
+import type { AppLinkTarget } from '../../../cli/applink/platform-api.js';
+import { silentProgress } from '../../../cli/deps.js';
+import { AppError } from '../../../cli/errors.js';
+import { ADDON_ID, ADDON_TOKEN, APP_ID, clientDeps, fakeService, type FakeService } from './fake-service.js';
+
+const BASE = `/addons/${ADDON_ID}`;
+const POST = `POST ${BASE}/authorizations/salesforce/jwt`;
+const BY_NAME = `GET ${BASE}/authorizations/my_org`;
+const DELETE = `DELETE ${BASE}/authorizations/my_org`;
+const ID = 'b8bc7bcb-0000-4000-8000-000000000001';
+const BY_ID = `GET ${BASE}/authorizations/${ID}`;
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+
+const target: AppLinkTarget = {
+  mode: 'platform',
+  appName: 'my-app',
+  appId: APP_ID,
+  addonId: ADDON_ID,
+  addonName: 'applink-rigid-12345',
+  baseUrl: `https://applink-api.heroku.com${BASE}`,
+  token: ADDON_TOKEN,
+  tokenSource: 'config var HEROKU_APPLINK_TOKEN of my-app',
+  sso: 'e30=',
+};
+const request: JwtAuthorizationRequest = { type: 'salesforce', developerName: 'my_org', alias: 'applink:my_org', clientId: 'cid', username: 'ci@example.com', privateKeyPem: 'PEM' };
+
+function auth(status: string, extra: Record<string, unknown> = {}) {
+  return { id: ID, status, org: { developer_name: 'my_org', type: 'SalesforceOrg', id: '00D000000000001AAA', user_auth: { access_token: '00D!secret-access-token', username: 'ci@example.com' } }, created_at: new Date(NOW + 5).toISOString(), ...extra };
+}
+
+function setup(extra: Partial<AddJwtAuthorizationOptions> = {}) {
+  const service = fakeService();
+  const client = clientDeps(service);
+  const updates: string[] = [];
+  const deps = { ...client.deps, progress: { ...silentProgress, update: (text: string) => updates.push(text) } };
+  const run = () => addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000, ...extra }, deps);
+  return { service, run, updates, sleeps: client.sleeps };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+function expectCalls(service: FakeService, calls: string[]) {
+  expect(service.calls()).toEqual(calls);
+}
+
+describe('addJwtAuthorization', () => {
+  it('POSTs once, then polls by id until authorized, reporting each state', async () => {
+    const { service, run, updates } = setup();
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 200, json: auth('authorizing') }, { status: 200, json: auth('authorized') });
+    const result = await run();
+    expect(result.authorization.status).toBe('authorized');
+    expect([result.rotated, result.polls]).toEqual([false, 2]);
+    expectCalls(service, [POST, BY_ID, BY_ID]);
+    expect(updates).toEqual(['Waiting for my_org: authorizing', 'Waiting for my_org: authorizing']);
+  });
+
+  it('does not poll when the POST already answers authorized', async () => {
+    const { service, run } = setup();
+    service.on(POST, { status: 202, json: auth('authorized') });
+    expect((await run()).polls).toBe(0);
+    expectCalls(service, [POST]);
+  });
+
+  it('409 without replace: ERR_AUTHORIZATION_EXISTS, nothing changed, hint --replace', async () => {
+    const { service, run } = setup();
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'Authorization already exists' } });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.message, error.hint, error.details?.state]).toEqual([
+      'ERR_AUTHORIZATION_EXISTS',
+      5,
+      'An authorization named my_org already exists on add-on applink-rigid-12345 of app my-app. The server said: "Authorization already exists". Nothing was created or changed.',
+      'Rerun with --replace to replace it (key rotation), or choose another developer name.',
+      'unchanged',
+    ]);
+    expectCalls(service, [POST]);
+  });
+
+  it('409 with replace: DELETE, POST again, poll; reported as a rotation', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 202, json: auth('authorizing') });
+    service.on(DELETE, { status: 200, json: {} });
+    service.on(BY_ID, { status: 200, json: auth('authorized') });
+    const result = await run();
+    expect(result.rotated).toBe(true);
+    expectCalls(service, [POST, DELETE, POST, BY_ID]);
+  });
+
+  it('replace whose re-create keeps failing says the old one was removed and not re-created', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 422, json: { id: 'validation_failed', message: 'bad' } });
+    service.on(DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect(error.code).toBe('ERR_AUTHORIZATION_INVALID');
+    expect(error.details?.state).toBe('removed');
+    expect(error.message).toBe(
+      'The AppLink API rejected the request for my_org: HTTP 422. The server said: "bad". The existing authorization my_org was removed and the new one was not created: my_org no longer exists; run the same command again to create it.',
+    );
+  });
+
+  it('replace whose DELETE fails leaves the old one intact (checked) and says so', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } });
+    service.on(DELETE, { status: 503, text: '' });
+    service.on(BY_NAME, { status: 200, json: auth('authorized') });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_SERVICE_UNAVAILABLE', 'unchanged']);
+    expect(error.message.endsWith('The existing authorization my_org was left intact.')).toBe(true);
+    expectCalls(service, [POST, DELETE, DELETE, DELETE, DELETE, BY_NAME]);
+  });
+
+  it('replace whose DELETE answer was lost but the old one is gone carries on', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 202, json: auth('authorized') });
+    service.on(DELETE, { networkError: 'ECONNRESET' });
+    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    expect((await run()).rotated).toBe(true);
+    expectCalls(service, [POST, DELETE, DELETE, DELETE, DELETE, BY_NAME, POST]);
+  });
+
+  it('a POST that fails with 5xx is followed by a GET; when the GET finds ours, no second POST', async () => {
+    const { service, run } = setup();
+    service.on(POST, { status: 502, text: '<html>bad gateway</html>' });
+    service.on(BY_NAME, { status: 200, json: auth('authorizing') });
+    service.on(BY_ID, { status: 200, json: auth('authorized') });
+    await run();
+    expectCalls(service, [POST, BY_NAME, BY_ID]);
+  });
+
+  it('a POST that fails with a network error, GET finds nothing: POST again', async () => {
+    const { service, run } = setup();
+    service.on(POST, { networkError: 'ECONNRESET' }, { status: 202, json: auth('authorized') });
+    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    await run();
+    expectCalls(service, [POST, BY_NAME, POST]);
+  });
+
+  it('a POST that fails when the name was already taken before: a conflict, not success', async () => {
+    const { service, run } = setup();
+    service.on(POST, { status: 500, text: '' });
+    service.on(BY_NAME, { status: 200, json: auth('authorized', { created_at: '2026-01-01T00:00:00.000000Z' }) });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unchanged']);
+    expectCalls(service, [POST, BY_NAME]);
+  });
+
+  it('a POST that keeps failing: bounded attempts, each checked; nothing created', async () => {
+    const { service, run } = setup();
+    service.on(POST, { status: 503, text: '' });
+    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_SERVICE_UNAVAILABLE', 8, 'unchanged']);
+    expect(error.message.endsWith('No authorization named my_org exists (checked), so nothing was created.')).toBe(true);
+    expectCalls(service, [POST, BY_NAME, POST, BY_NAME, POST, BY_NAME, POST, BY_NAME]);
+  });
+
+  it('429 on the POST is retried after Retry-After without a check', async () => {
+    const { service, run, sleeps } = setup();
+    service.on(POST, { status: 429, text: '', headers: { 'retry-after': '1' } }, { status: 202, json: auth('authorized') });
+    await run();
+    expectCalls(service, [POST, POST]);
+    expect(sleeps).toEqual([1000]);
+  });
+
+  it('failed: removes the new authorization and gives the server message and the Salesforce hint', async () => {
+    const { service, run } = setup({ salesforceHint: (message) => (message.includes("hasn't approved") ? 'Pre-authorize the user.' : undefined) });
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 200, json: auth('failed', { error: { id: 'authentication_failed', message: "invalid_grant: user hasn't approved this consumer" } }) });
+    service.on(DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.hint, error.details]).toEqual([
+      'ERR_AUTHORIZATION_FAILED',
+      6,
+      'Pre-authorize the user.',
+      { developerName: 'my_org', status: 'failed', state: 'unchanged', errorId: 'authentication_failed' },
+    ]);
+    expect(error.message).toBe("Authorization my_org ended failed: invalid_grant: user hasn't approved this consumer. The failed authorization was removed again, so the add-on is as it was.");
+    expectCalls(service, [POST, BY_ID, DELETE]);
+  });
+
+  it('times out with the state it was left in', async () => {
+    const { service, run } = setup({ timeoutMs: 1000 });
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 200, json: auth('authorizing') });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_AUTHORIZATION_TIMEOUT', 7, 'created']);
+    expect(error.message).toBe('Authorization my_org was still authorizing after 1 s (--timeout); it was left authorizing on the add-on.');
+    expect(error.hint).toBe('It may still finish: check it with applink-jwt info my_org -a my-app; raise --timeout, or remove it with applink-jwt remove my_org -a my-app --yes.');
+  });
+
+  it('keeps polling through transient poll failures', async () => {
+    const { service, run } = setup();
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 503, text: '' }, { status: 503, text: '' }, { status: 503, text: '' }, { status: 503, text: '' }, { status: 200, json: auth('authorized') });
+    expect((await run()).authorization.status).toBe('authorized');
+  });
+
+  it('an interrupt while polling says the authorization was created and not settled', async () => {
+    const controller = new AbortController();
+    const service = fakeService();
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    const deps = {
+      ...clientDeps(service).deps,
+      signal: controller.signal,
+      progress: silentProgress,
+      sleep: async () => {
+        controller.abort('SIGTERM');
+        throw 'SIGTERM';
+      },
+    };
+    const error = await failure(addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000 }, deps));
+    expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_TERMINATED', 143, 'created']);
+    expect(error.message).toBe(`Interrupted (SIGTERM) while authorizing. Authorization my_org was created (id ${ID}) and had not settled; check it with applink-jwt info my_org -a my-app.`);
+  });
+});
