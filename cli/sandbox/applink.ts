@@ -201,22 +201,23 @@ export class AuthorizationJobs {
 
   /** POSTs a form; retries 5xx, 429 and network errors (three attempts), as a service would. */
   private async post(url: string, form: Record<string, string>): Promise<InternalResponse | { error: { id: string; message: string } }> {
-    let last: InternalResponse | Error | undefined;
+    let last: InternalResponse | undefined;
+    let failure: NodeJS.ErrnoException | undefined;
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       if (this.closed) break;
       try {
         last = await this.send(url, new URLSearchParams(form).toString());
+        failure = undefined;
         if (last.status !== 429 && last.status < 500) return last;
         const retryAfter = Number(last.headers['retry-after']);
         await delay(Number.isFinite(retryAfter) ? Math.min(retryAfter * 1000, 2000) : 50 * 2 ** attempt);
       } catch (error) {
-        last = error as Error;
+        failure = error as NodeJS.ErrnoException;
         await delay(50 * 2 ** attempt);
       }
     }
-    if (last instanceof Error || last === undefined) {
-      const code = (last as NodeJS.ErrnoException | undefined)?.code;
-      return { error: { id: 'connection_failed', message: `Could not reach ${url}: ${code ?? last?.message ?? 'the sandbox closed'}.` } };
+    if (failure || !last) {
+      return { error: { id: 'connection_failed', message: `Could not reach ${url}: ${failure?.code ?? failure?.message ?? 'the sandbox closed'}.` } };
     }
     return last;
   }

@@ -170,7 +170,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     let reply: Reply;
     if (!('route' in match)) {
-      reply = json(match.methodMismatch ? 405 : 404, { id: 'not_found', message: `No sandbox route for ${method} ${target.pathname}` });
+      const message = `No sandbox route for ${method} ${target.pathname}`;
+      reply = match.methodMismatch ? json(405, { id: 'method_not_allowed', message }) : json(404, { id: 'not_found', message });
     } else {
       try {
         const context: RouteContext = { state, url, now };
