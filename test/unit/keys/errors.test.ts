@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
+import { ROOT } from '../../support/harness.js';
 import { CheckFailedError, InputError } from '../../../cli/errors.js';
 import { KEY_CATALOGUE, keyError, keyFinding, renderKeyCatalogue } from '../../../cli/keys/errors.js';
 
@@ -34,5 +36,9 @@ describe('the key error catalogue', () => {
     expect(table).toContain('| `ERR_KEY_AMBIGUOUS` | 3 | The input holds more than one private key. |');
     expect(table).toContain('| `ERR_CERT_EXPIRED` | 9 | `keys check`: the certificate has expired. |');
     expect(table).toContain('| `WARN_KEY_FILE_MODE` | warning | The key file is readable by group or others. |');
+  });
+
+  it('is the table README.md shows', async () => {
+    expect(await readFile(`${ROOT}README.md`, 'utf8')).toContain(`\n${renderKeyCatalogue()}\n`);
   });
 });
