@@ -110,9 +110,16 @@ const COMPOSITE = new Set(['oneOf', 'anyOf', 'if', 'not']);
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
   const all = errors.filter((error) => !COMPOSITE.has(error.keyword));
   // "must be string" from the string form of a step or component, when the map form has deeper errors.
-  const leaves = all.filter(
-    (error) => error.keyword !== 'type' || !all.some((other) => other.instancePath.startsWith(`${error.instancePath}/`)),
-  );
+  // "unknown key run" from the branch of a step that is not the run step, when the run step has errors.
+  const below = (error: ErrorObject, path: string) => all.some((other) => other !== error && other.instancePath.startsWith(path));
+  const leaves = all.filter((error) => {
+    if (error.keyword === 'type') return !below(error, `${error.instancePath}/`);
+    if (error.keyword === 'additionalProperties') {
+      const key = String((error.params as { additionalProperty?: unknown }).additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1');
+      return !below(error, `${error.instancePath}/${key}`);
+    }
+    return true;
+  });
   const result = leaves.length > 0 ? leaves : errors;
   const seen = new Set<string>();
   return result.filter((error) => {

@@ -69,7 +69,7 @@ function checkParameterReferences(component: unknown, path: OrbPath, ctx: Semant
   for (const [key, value] of Object.entries(component)) {
     if (key === 'parameters') continue;
     walkStrings(value, [...path, key], (text, at) => {
-      for (const name of parameterReferences(text)) {
+      for (const name of new Set(parameterReferences(text))) {
         if (!declared.has(name)) {
           findings.push({ rule: 'undeclared-parameter', file: ctx.locate(at), path: at, message: `<< parameters.${name} >> is not declared in the parameters of ${String(path[path.length - 1])}` });
         }

@@ -1,0 +1,166 @@
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { validateConfigFile, validateOrbSource } from '../../../cli/orb/validate.js';
+import { formatPath } from '../../../cli/orb/tree.js';
+import type { Finding } from '../../../cli/orb/finding.js';
+import { ROOT } from '../../support/harness.js';
+import { invalidFixtures, materialize, scratch, SCHEMA_PATH, VALID_SOURCE, writeFiles } from './fixture-orb.js';
+
+const fixtures = await invalidFixtures();
+const greeting = { schemaPath: SCHEMA_PATH, orbName: 'greeting', releaseTag: 'v1.2.0' };
+
+function relativeFindings(findings: Finding[], root: string) {
+  return findings.map((finding) => ({ rule: finding.rule, file: relative(root, finding.file), path: formatPath(finding.path), message: finding.message }));
+}
+
+describe('validateOrbSource on the fixture orbs', () => {
+  it('finds nothing in the valid fixture orb', async () => {
+    expect(await validateOrbSource(VALID_SOURCE, greeting)).toMatchObject({ findings: [], notes: [] });
+  });
+
+  it('has a failing fixture for every semantic check and every review rule', () => {
+    const rules = new Set(fixtures.flatMap((fixture) => fixture.findings.map((finding) => finding.rule)));
+    const expected = [
+      'schema', 'enum-default', 'env-var-default', 'parameter-default-type', 'undeclared-parameter', 'unknown-component',
+      'unknown-argument', 'missing-argument', 'unknown-top-level-key', 'example-usage-key', 'yaml-boolean', 'ignored-source',
+      ...Array.from({ length: 12 }, (_, index) => `RC${String(index + 1).padStart(3, '0')}`),
+    ];
+    expect([...rules].sort()).toEqual(expected.sort());
+  });
+
+  it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))('%s: reports exactly the expected findings', async (_name, fixture) => {
+    const { dir, cleanup } = await scratch();
+    try {
+      const root = await materialize(fixture, dir);
+      const report = await validateOrbSource(root, greeting);
+      expect(relativeFindings(report.findings, root)).toEqual(fixture.findings);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('validateOrbSource options', () => {
+  it('runs RC011 only for a release tag', async () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'rc011-example-major')!;
+    const { dir, cleanup } = await scratch();
+    try {
+      const root = await materialize(fixture, dir);
+      expect((await validateOrbSource(root, { schemaPath: SCHEMA_PATH, orbName: 'greeting' })).findings).toEqual([]);
+      expect((await validateOrbSource(root, { ...greeting, releaseTag: 'v2.0.0' })).findings).toEqual([]);
+      expect((await validateOrbSource(root, { ...greeting, releaseTag: 'main' })).findings).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('skips excluded review rules', async () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'rc008-rc009-string-run')!;
+    const { dir, cleanup } = await scratch();
+    try {
+      const root = await materialize(fixture, dir);
+      const report = await validateOrbSource(root, { ...greeting, exclude: ['RC008'] });
+      expect(report.findings.map((finding) => finding.rule)).toEqual(['RC009']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('says when the schema is absent and still runs the semantic checks and review rules', async () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'enum-default')!;
+    const { dir, cleanup } = await scratch();
+    try {
+      const root = await materialize({ ...fixture, patch: { ...fixture.patch, '@orb.yml': [{ path: ['description'], value: 'Too short.' }] } }, dir);
+      const report = await validateOrbSource(root, { ...greeting, schemaPath: join(dir, 'schema.json') });
+      expect(report.notes).toEqual([
+        `CircleCI's schema ${join(dir, 'schema.json')} was not found: the schema checks were skipped; the semantic checks and review rules ran.`,
+      ]);
+      expect(report.findings.map((finding) => finding.rule)).toEqual(['enum-default', 'RC005']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('accepts a parameter placeholder in a typed field but not a wrong literal there', async () => {
+    const { dir, cleanup } = await scratch();
+    try {
+      const step = (timeout: string) => ({ run: { name: 'Wait', command: 'sleep 1', no_output_timeout: timeout } });
+      const withPlaceholder = await materialize({ patch: { 'commands/greet.yml': [{ path: ['parameters', 'wait'], value: { type: 'string', default: '5m', description: 'How long.' } }, { path: ['steps', 1], value: step('<< parameters.wait >>') }] } }, join(dir, 'a'));
+      expect((await validateOrbSource(withPlaceholder, greeting)).findings).toEqual([]);
+      const withLiteral = await materialize({ patch: { 'commands/greet.yml': [{ path: ['steps', 1], value: step('soon') }] } }, join(dir, 'b'));
+      expect(relativeFindings((await validateOrbSource(withLiteral, greeting)).findings, withLiteral)).toEqual([
+        { rule: 'schema', file: 'commands/greet.yml', path: 'commands.greet.steps[1].run.no_output_timeout', message: 'must match pattern "\\d+(\\.\\d+)?[mhs]" (schema)' },
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('reports a pack error as a finding', async () => {
+    const { dir, cleanup } = await scratch();
+    try {
+      const root = await materialize({ write: { 'commands/broken.yml': '- not\n- a map\n' } }, dir);
+      expect((await validateOrbSource(root, greeting)).findings).toEqual([
+        { rule: 'pack', file: root, path: [], message: `${join(root, 'commands/broken.yml')}: expected a map, got a \`[]interface {}\`` },
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('the applink orb and this repository\'s CircleCI config', () => {
+  const pkg = async () => JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+  it('orb/src validates clean (schema, semantic checks, RC001-RC012 with the release tag)', async () => {
+    const { version } = await pkg();
+    const report = await validateOrbSource(join(ROOT, 'orb/src'), { schemaPath: SCHEMA_PATH, orbName: 'applink', releaseTag: `v${version}`, version });
+    expect(report.notes).toEqual([]);
+    expect(report.findings).toEqual([]);
+  });
+
+  it('.circleci/config.yml and .circleci/test-deploy.yml (with the packed orb injected) validate clean', async () => {
+    const { version } = await pkg();
+    const orb = await validateOrbSource(join(ROOT, 'orb/src'), { schemaPath: SCHEMA_PATH, version });
+    expect(await validateConfigFile(join(ROOT, '.circleci/config.yml'), { schemaPath: SCHEMA_PATH })).toEqual({ findings: [], notes: [] });
+    expect(await validateConfigFile(join(ROOT, '.circleci/test-deploy.yml'), { schemaPath: SCHEMA_PATH, inlineOrbs: { applink: orb.packed!.orb } })).toEqual({ findings: [], notes: [] });
+  });
+
+  it('catches a test-deploy job that calls a command the packed orb lacks, with a wrong argument', async () => {
+    const orb = await validateOrbSource(join(ROOT, 'orb/src'), { schemaPath: SCHEMA_PATH });
+    const { dir, cleanup } = await scratch();
+    try {
+      const text = (await readFile(join(ROOT, '.circleci/test-deploy.yml'), 'utf8'))
+        .replace('      - applink/install\n', '      - applink/setup\n')
+        .replace('          developer_name: ci_integration\n          login_url', '          developer_name: ci_integration\n          login: x\n          login_url');
+      await writeFiles(dir, { 'test-deploy.yml': text });
+      const report = await validateConfigFile(join(dir, 'test-deploy.yml'), { schemaPath: SCHEMA_PATH, inlineOrbs: { applink: orb.packed!.orb } });
+      expect(report.findings.map((finding) => `${finding.rule} ${formatPath(finding.path)}: ${finding.message}`)).toEqual([
+        'unknown-component jobs.integration_authorize.steps[1]: step "applink/setup": the orb imported as "applink" has no command "setup"',
+        'unknown-argument jobs.integration_authorize.steps[3].applink/authorize.login: command "applink/authorize" has no parameter "login" (it has: addon, alias, app, client_id, developer_name, heroku_api_key, jwt_private_key, login_url, preflight, replace, timeout, type, username)',
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('npm run orb:validate passes on this repository, and fails naming the file and path of a finding', async () => {
+    const ok = await execa('npm', ['run', '--silent', 'orb:validate'], { cwd: ROOT, reject: false });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toBe('orb/src, .circleci/config.yml and .circleci/test-deploy.yml are valid.');
+    const absent = await execa('npm', ['run', '--silent', 'orb:validate'], { cwd: ROOT, reject: false, env: { CIRCLECI_SCHEMA_PATH: '/nonexistent/schema.json' } });
+    expect(absent.exitCode).toBe(0);
+    expect(absent.stdout.split('\n')).toEqual([
+      "note: CircleCI's schema /nonexistent/schema.json was not found: the schema checks were skipped; the semantic checks and review rules ran.",
+      'orb/src, .circleci/config.yml and .circleci/test-deploy.yml are valid.',
+    ]);
+    const tagged = await execa('npm', ['run', '--silent', 'orb:validate'], { cwd: ROOT, reject: false, env: { CIRCLE_TAG: 'v7.0.0' } });
+    expect(tagged.exitCode).toBe(1);
+    expect(tagged.stdout.split('\n')).toContain(
+      'orb/src/examples/authorize_data_cloud.yml: examples.authorize_data_cloud.usage.orbs.applink: example "authorize_data_cloud" uses applink-jwt/applink@0.1, but the release v7.0.0 is major version 7; update the example to @7.x [RC011]',
+    );
+    expect(tagged.stdout.split('\n').at(-1)).toBe('5 finding(s).');
+  });
+});
