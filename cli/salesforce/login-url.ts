@@ -54,6 +54,19 @@ export function isAllowedHost(hostname: string, allowLoginHosts: readonly string
 }
 
 /**
+ * Checks one `--allow-login-host` value: a host name (or `*.domain`), not a URL or a pattern.
+ *
+ * @throws InputError `ERR_ALLOW_LOGIN_HOST_INVALID`.
+ */
+export function checkAllowedHostEntry(entry: string): void {
+  if (/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+\.?$/i.test(entry.trim()) && entry.trim() !== '') return;
+  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(entry.trim())?.[1];
+  throw new InputError('ERR_ALLOW_LOGIN_HOST_INVALID', `--allow-login-host ${showInput(entry)} is not a host name.`, {
+    hint: host ? `Give the host alone: --allow-login-host ${host}` : 'Give a host name such as login.example.com, or *.example.com for its sub-domains.',
+  });
+}
+
+/**
  * Where a secret may be sent: the reason it may not, or `undefined` when it may. Loopback may use
  * http; any other host needs https and must be a Salesforce host or an allowed one.
  */
@@ -87,6 +100,7 @@ function showInput(raw: string): string {
 export function parseLoginUrl(raw: string, options: LoginUrlOptions = {}): ParsedLoginUrl {
   const flag = options.flag ?? '--login-url';
   const allowLoginHosts = options.allowLoginHosts ?? [];
+  allowLoginHosts.forEach(checkAllowedHostEntry);
   const text = raw.trim();
   const example = 'https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com';
   let url: URL | undefined;

@@ -111,6 +111,19 @@ describe('parseLoginUrl', () => {
   });
 });
 
+describe('--allow-login-host entries', () => {
+  it('must be host names, not URLs', () => {
+    const error = caught(() => parseLoginUrl('https://login.acme.example', { allowLoginHosts: ['https://login.acme.example/'] }));
+    expect(error.code).toBe('ERR_ALLOW_LOGIN_HOST_INVALID');
+    expect(error.message).toBe('--allow-login-host "https://login.acme.example/" is not a host name.');
+    expect(error.hint).toBe('Give the host alone: --allow-login-host login.acme.example');
+    const wildcard = caught(() => parseLoginUrl('https://login.salesforce.com', { allowLoginHosts: ['*'] }));
+    expect(wildcard.code).toBe('ERR_ALLOW_LOGIN_HOST_INVALID');
+    expect(wildcard.hint).toBe('Give a host name such as login.example.com, or *.example.com for its sub-domains.');
+    expect(caught(() => parseLoginUrl('https://login.salesforce.com', { allowLoginHosts: [''] })).code).toBe('ERR_ALLOW_LOGIN_HOST_INVALID');
+  });
+});
+
 describe('refusalReason', () => {
   it('says why a destination is refused, or nothing when it is allowed', () => {
     expect(refusalReason(new URL('https://acme.my.salesforce.com'))).toBeUndefined();
