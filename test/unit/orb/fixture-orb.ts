@@ -36,11 +36,10 @@ export async function invalidFixtures(): Promise<InvalidFixture[]> {
   const folder = join(FIXTURES, 'invalid');
   const names = (await readdir(folder)).filter((name) => name.endsWith('.yml')).sort();
   return Promise.all(
-    names.map(async (file) => ({
-      name: file.replace(/\.yml$/, ''),
-      findings: [],
-      ...(YAML.parse(await readFile(join(folder, file), 'utf8')) as Omit<InvalidFixture, 'name'>),
-    })),
+    names.map(async (file) => {
+      const fixture = YAML.parse(await readFile(join(folder, file), 'utf8')) as Omit<InvalidFixture, 'name'>;
+      return { ...fixture, name: file.replace(/\.yml$/, ''), findings: fixture.findings ?? [] };
+    }),
   );
 }
 
