@@ -127,6 +127,31 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
 
   const endpoint = () => `${server.url}/services/oauth2/token`;
 
+  it('retries through a 503, a 429 with Retry-After and a connection reset, then succeeds', async () => {
+    const before = server.requestLog.length;
+    server.faults.fail('salesforce.token', 503, 1).rateLimit('salesforce.token', 1, 1);
+    const result = await verify(['--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, orgId: ORG_ID });
+    expect(server.requestLog.slice(before).map((entry) => entry.status)).toEqual([503, 429, 200]);
+    server.faults.reset('salesforce.token', 1, 'before');
+    const reset = await verify(['--json']);
+    expect(reset.exitCode).toBe(0);
+    server.faults.clear();
+  });
+
+  it('exits 8 when Salesforce keeps failing', async () => {
+    server.faults.fail('salesforce.token', 503, 3);
+    const result = await verify([]);
+    server.faults.clear();
+    expect(result.exitCode).toBe(8);
+    expect(lines(result.stderr).slice(2)).toEqual([
+      `Error: Salesforce unavailable: POST ${endpoint()} answered 503 (after 3 attempts) for user ${USER}, audience ${server.url}. Salesforce kept answering with a server error (5xx) or "too many requests" (429) after the retries.`,
+      'Fix: Check https://status.salesforce.com and run the command again later.',
+      '(ERR_SF_UNAVAILABLE, exit 8)',
+    ]);
+  });
+
   it('exits 4 when the key does not match the uploaded certificate (invalid assertion)', async () => {
     const result = await verify([], { JWT_PRIVATE_KEY: otherPair.privateKeyPem });
     expect(result.exitCode).toBe(4);
