@@ -150,7 +150,11 @@ export async function readOrbSource(root: string): Promise<OrbSource> {
         }
         continue;
       }
-      const components: Record<string, unknown> = isPlainObject(tree[folder]) ? (tree[folder] as Record<string, unknown>) : {};
+      // Pack merges shallowly: the folder replaces a key of the same name from @orb.yml.
+      if (tree[folder] !== undefined) {
+        ignored.push({ file: sources[folder] ?? join(root, '@orb.yml'), path: [folder], message: `"${folder}" in the root file is replaced by the ${folder}/ folder; move those components into ${folder}/` });
+      }
+      const components: Record<string, unknown> = {};
       const children = (await readdir(join(root, folder), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
       for (const child of children) {
         if (child.name.startsWith('.')) continue;
