@@ -234,7 +234,7 @@ export const DEFAULT_STATE_INPUT: SandboxStateInput = {
 
 /** The SHA-256 fingerprint (`SHA256:<base64>` of the SPKI DER) of a key, private or public, or a PEM. */
 export function keyFingerprint(key: KeyObject | string): string {
-  const publicKey = createPublicKey(key);
+  const publicKey = typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key);
   const der = publicKey.export({ type: 'spki', format: 'der' });
   return `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`;
 }
