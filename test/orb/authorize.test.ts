@@ -1,0 +1,153 @@
+/**
+ * The packed orb's `authorize` job, expanded as CircleCI does and run with bash against the
+ * sandbox, with the CLI built from this repository on the PATH.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { packOrb } from '../../cli/orb/pack.js';
+import { generateKeyMaterial } from '../../cli/keys/generate.js';
+import { startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
+import { expectNoSecrets } from '../support/leak-guard.js';
+import { ROOT } from '../support/harness.js';
+import { expandJob, runSteps, type BooleanStyle, type StepResult } from './expand.js';
+import { createJob, type Job } from './job.js';
+
+let orb: Record<string, unknown>;
+let version: string;
+let sandbox: Sandbox;
+let registeredKey: string;
+let unknownKey: string;
+const jobs: Job[] = [];
+
+beforeAll(async () => {
+  version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  orb = (await packOrb(join(ROOT, 'orb/src'), { version })).orb;
+  const nowMs = Date.now();
+  const [registered, unknown] = await Promise.all([
+    generateKeyMaterial({ bits: 2048, days: 30, subject: 'CN=orb-test', nowMs }),
+    generateKeyMaterial({ bits: 2048, days: 30, subject: 'CN=orb-test-unknown', nowMs }),
+  ]);
+  registeredKey = registered.privateKeyPem;
+  unknownKey = unknown.privateKeyPem;
+  sandbox = await startSandbox({ settleDelayMs: 50 });
+  sandbox.registerCertificate(registered.certificatePem);
+});
+
+afterAll(async () => {
+  await sandbox.close();
+});
+
+afterEach(async () => {
+  await Promise.all(jobs.splice(0).map((job) => job.cleanup()));
+});
+
+/** The context a team would attach: the sandbox's Heroku and Salesforce identities plus the key. */
+function context(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const env = sandbox.env();
+  const base: Record<string, string | undefined> = {
+    HEROKU_API_KEY: env.HEROKU_API_KEY,
+    HEROKU_API_URL: env.HEROKU_API_URL,
+    HEROKU_APP_NAME: env.HEROKU_APP_NAME,
+    SF_CLIENT_ID: env.SF_CLIENT_ID,
+    SF_USERNAME: env.SF_USERNAME,
+    JWT_PRIVATE_KEY: registeredKey,
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(base).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+async function runAuthorizeJob(args: Record<string, unknown>, contextEnv: Record<string, string>, booleans: BooleanStyle = 'true-false') {
+  const job = await createJob(contextEnv);
+  jobs.push(job);
+  const steps = expandJob(orb, 'authorize', { login_url: sandbox.url, timeout: 30, ...args }, { booleans });
+  const results = await runSteps(steps, { env: job.env, cwd: job.cwd });
+  return { job, results, last: results[results.length - 1]! };
+}
+
+/** No key, Heroku API key or sandbox token in any output, any file the job left, or the request log. */
+async function expectNothingLeaked(job: Job, results: StepResult[]) {
+  const files = await job.files();
+  expectNoSecrets(
+    [...results.flatMap((result) => [result.stdout, result.stderr]), ...files.map((file) => file.text), JSON.stringify(sandbox.requestLog)],
+    { privateKeys: [registeredKey, unknownKey], tokens: [sandbox.env().HEROKU_API_KEY!, sandbox.env().HEROKU_APPLINK_TOKEN!] },
+  );
+}
+
+function authorizationOf(developerName: string) {
+  return sandbox.state.authorizations.find((authorization) => authorization.developerName === developerName);
+}
+
+function requestsSince(seq: number) {
+  return sandbox.requestLog.filter((request) => request.seq > seq).map((request) => request.route);
+}
+
+const lastSeq = () => sandbox.requestLog.at(-1)?.seq ?? 0;
+
+describe('the authorize job of the packed orb', () => {
+  it('installs nothing (the pinned version is on the PATH) and ends with an authorization', async () => {
+    const { job, results, last } = await runAuthorizeJob({ developer_name: 'ci_orb' }, context());
+    expect(results.map((result) => [result.name, result.exitCode])).toEqual([
+      [`Install applink-jwt ${version}`, 0],
+      ['Authorize ci_orb with Heroku AppLink', 0],
+    ]);
+    expect(results[0]!.stdout).toMatch(new RegExp(`^applink-jwt ${version.replaceAll('.', '\\.')} is already installed at .*/bin/applink-jwt; skipping the install\\.$`));
+    expect(last.stdout).toContain('Authorized ci_orb (Salesforce) on add-on applink-sandbox-1 of app acme-app.');
+    expect(authorizationOf('ci_orb')).toMatchObject({ status: 'authorized', alias: 'applink:ci_orb' });
+    await expectNothingLeaked(job, results);
+  });
+
+  it('rotates with replace: true given as 1 (booleans as some images export them), reading renamed variables', async () => {
+    const first = await runAuthorizeJob({ developer_name: 'ci_rotate' }, context());
+    expect(first.last.exitCode).toBe(0);
+    const renamed = context({ JWT_PRIVATE_KEY: undefined, HEROKU_API_KEY: undefined, NEXT_KEY: registeredKey, TEAM_HEROKU_KEY: sandbox.env().HEROKU_API_KEY });
+    const { job, results, last } = await runAuthorizeJob(
+      { developer_name: 'ci_rotate', replace: true, jwt_private_key: 'NEXT_KEY', heroku_api_key: 'TEAM_HEROKU_KEY', alias: 'rotated' },
+      renamed,
+      '1-0',
+    );
+    expect(last.exitCode).toBe(0);
+    expect(authorizationOf('ci_rotate')).toMatchObject({ status: 'authorized', alias: 'rotated' });
+    await expectNothingLeaked(job, results);
+  });
+
+  it('fails the step naming JWT_PRIVATE_KEY when the variable is missing, before any request', async () => {
+    const before = lastSeq();
+    const { job, results, last } = await runAuthorizeJob({ developer_name: 'ci_missing' }, context({ JWT_PRIVATE_KEY: undefined }));
+    expect(last).toEqual({
+      name: 'Authorize ci_missing with Heroku AppLink',
+      exitCode: 1,
+      stdout: '',
+      stderr:
+        'applink: JWT_PRIVATE_KEY is empty or not set (parameter jwt_private_key). Add JWT_PRIVATE_KEY to the context this job uses (or the project\'s environment variables), or set jwt_private_key to the name of the variable that holds it.',
+    });
+    expect(requestsSince(before)).toEqual([]);
+    await expectNothingLeaked(job, results);
+  });
+
+  it('fails the step with the CLI\'s message naming the variable and the fix when the key is not a key', async () => {
+    const before = lastSeq();
+    const { job, results, last } = await runAuthorizeJob({ developer_name: 'ci_bad_key' }, context({ JWT_PRIVATE_KEY: 'this is not a private key' }));
+    expect(last.exitCode).toBe(3);
+    const lines = last.stderr.split('\n');
+    expect(lines).toContain('Error: The environment variable JWT_PRIVATE_KEY does not hold a private key in a known form (neither PEM, base64 nor DER).');
+    expect(lines.find((line) => line.startsWith('Fix: '))).toContain('Generate a key with `applink-jwt keys generate`.');
+    expect(lines.at(-1)).toBe('(ERR_KEY_FORMAT, exit 3)');
+    expect(requestsSince(before)).toEqual([]);
+    expect(authorizationOf('ci_bad_key')).toBeUndefined();
+    await expectNothingLeaked(job, results);
+  });
+
+  it('fails the step with Salesforce\'s reason and the fix when Salesforce rejects the key, sending nothing to Heroku', async () => {
+    const before = lastSeq();
+    const { job, results, last } = await runAuthorizeJob({ developer_name: 'ci_rejected' }, context({ JWT_PRIVATE_KEY: unknownKey }));
+    expect(last.exitCode).toBe(4);
+    const lines = last.stderr.split('\n');
+    expect(lines.at(-1)).toBe('(ERR_SF_INVALID_ASSERTION, exit 4)');
+    expect(lines.some((line) => line.startsWith('Error: ') && line.includes('invalid assertion'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('Fix: ') && /certificate/i.test(line))).toBe(true);
+    expect(requestsSince(before)).toEqual(['salesforce.token']);
+    expect(authorizationOf('ci_rejected')).toBeUndefined();
+    await expectNothingLeaked(job, results);
+  });
+});
