@@ -12,8 +12,12 @@ const result = await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // Prefer packages' ESM builds: they tree-shake (@peculiar/x509's ESM build is a third smaller).
+  mainFields: ['module', 'main'],
   target: 'node20',
   minify: true,
+  // Error class names stay readable in DEBUG stack traces.
+  keepNames: true,
   legalComments: 'none',
   chunkNames: 'chunks/[name]-[hash]',
   metafile: true,
