@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { addonBaseUrl, addonIdOfApiUrl, checkAddonApiUrl, checkPlatformApiUrl, isLoopbackHost } from '../../../cli/applink/hosts.js';
+import { AppError } from '../../../cli/errors.js';
+
+function failure(run: () => unknown): AppError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('where HEROKU_API_KEY may go', () => {
+  it.each([undefined, '', 'https://api.heroku.com', 'https://api.staging.heroku.com/', 'http://127.0.0.1:4010', 'http://localhost:1', 'http://[::1]:8080'])('allows %s', (raw) => {
+    expect(checkPlatformApiUrl(raw).protocol).toMatch(/^https?:$/);
+  });
+
+  it.each([
+    ['http://api.heroku.com', 'http://api.heroku.com'],
+    ['https://api.heroku.com.evil.example', 'https://api.heroku.com.evil.example'],
+    ['https://example.com', 'https://example.com'],
+    ['https://herokuapp.com', 'https://herokuapp.com'],
+  ])('refuses %s before connecting', (raw, origin) => {
+    const error = failure(() => checkPlatformApiUrl(raw));
+    expect([error.code, error.exitCode, error.message, error.hint]).toEqual([
+      'ERR_HOST_NOT_ALLOWED',
+      3,
+      `HEROKU_API_URL points at ${origin}: HEROKU_API_KEY is only sent to https://api.heroku.com, another https://*.heroku.com host, or a loopback address. Nothing was sent.`,
+      'Unset HEROKU_API_URL to use https://api.heroku.com, or point it at a loopback sandbox (http://127.0.0.1:<port>).',
+    ]);
+  });
+
+  it.each([
+    ['not a url', 'ERR_URL', 'HEROKU_API_URL is not a URL: "not a url".'],
+    ['javascript:alert(1)', 'ERR_URL', 'HEROKU_API_URL has the scheme "javascript:"; only https (or http to a loopback address) is used.'],
+    ['https://user:pw@api.heroku.com', 'ERR_URL', 'HEROKU_API_URL carries a user name or password in the URL; credentials are never sent that way.'],
+  ])('refuses %s as a URL', (raw, code, message) => {
+    const error = failure(() => checkPlatformApiUrl(raw));
+    expect([error.code, error.message]).toEqual([code, message]);
+  });
+});
+
+describe('where the add-on token may go', () => {
+  it('allows https anywhere and http to loopback; refuses http elsewhere', () => {
+    expect(checkAddonApiUrl('https://applink.example.com/addons/x', 'HEROKU_APPLINK_API_URL').host).toBe('applink.example.com');
+    expect(checkAddonApiUrl('http://127.0.0.1:4010/addons/x', 'HEROKU_APPLINK_API_URL').port).toBe('4010');
+    const error = failure(() => checkAddonApiUrl('http://applink.example.com/addons/x', 'HEROKU_APPLINK_API_URL'));
+    expect([error.code, error.message]).toEqual([
+      'ERR_HOST_NOT_ALLOWED',
+      'HEROKU_APPLINK_API_URL is http://applink.example.com/addons/x: the add-on token is only sent over https (or to a loopback address). Nothing was sent.',
+    ]);
+  });
+
+  it('keeps scheme, host, port and path prefix of _API_URL', () => {
+    expect(addonBaseUrl(new URL('https://applink-api.heroku.com/addons/abc'), 'abc')).toBe('https://applink-api.heroku.com/addons/abc');
+    expect(addonBaseUrl(new URL('http://127.0.0.1:4010/prefix/addons/abc/'), 'abc')).toBe('http://127.0.0.1:4010/prefix/addons/abc');
+    expect(addonBaseUrl(new URL('https://host.example.com'), 'abc')).toBe('https://host.example.com/addons/abc');
+    expect(addonIdOfApiUrl(new URL('https://h/addons/0123'))).toBe('0123');
+    expect(addonIdOfApiUrl(new URL('https://h/'))).toBeUndefined();
+  });
+
+  it('knows loopback hosts', () => {
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true]);
+    expect(['128.0.0.1', 'localhost.example.com', '0.0.0.0'].map(isLoopbackHost)).toEqual([false, false, false]);
+  });
+});
