@@ -115,7 +115,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let sequence = 0;
 
   const server = http.createServer((req, res) => {
-    void handle(req, res);
+    // A client that went away mid-request must not take the server (or a test run) down with it.
+    handle(req, res).catch(() => res.destroy());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -126,6 +127,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const seq = (sequence += 1);
     const rawBody = await readBody(req);
+    if (rawBody === null) return; // the client aborted the request: nothing to answer
     const target = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
     const internal = req.headers[INTERNAL_HEADER] === jobs.internalSecret;
@@ -275,8 +277,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The body as UTF-8, or undefined when larger than {@link MAX_BODY_BYTES}. */
-function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+/** The body as UTF-8; undefined when larger than {@link MAX_BODY_BYTES}; null when the client aborted. */
+function readBody(req: http.IncomingMessage): Promise<string | undefined | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -287,6 +289,6 @@ function readBody(req: http.IncomingMessage): Promise<string | undefined> {
       else chunks.push(chunk);
     });
     req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
+    req.on('error', () => resolve(null));
   });
 }

@@ -161,4 +161,10 @@ describe('unknown routes', () => {
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.body).toEqual({ id: 'method_not_allowed', message: 'No sandbox route for DELETE /apps/main-app' });
   });
+
+  it('answers 413 for a body over 1 MB', async () => {
+    const result = await call('POST', `${sandbox.url}/services/oauth2/token`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `assertion=${'x'.repeat(1024 * 1024)}` });
+    expect(result.status).toBe(413);
+    expect(result.body).toEqual({ id: 'payload_too_large', message: 'Request body too large' });
+  });
 });
