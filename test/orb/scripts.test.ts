@@ -1,0 +1,204 @@
+/**
+ * The orb's scripts as steps: argv and environment handed to the CLI (with a fake CLI that
+ * records them), the fail-fast messages, `$VAR` expansion without `circleci`, the install skip,
+ * the real `check_key` and `verify` steps, and shellcheck on every script.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { packOrb } from '../../cli/orb/pack.js';
+import { generateKeyMaterial } from '../../cli/keys/generate.js';
+import { startSandbox } from '../../cli/sandbox/server.js';
+import { ROOT } from '../support/harness.js';
+import { expectNoSecrets } from '../support/leak-guard.js';
+import { expandCommand, expandJob, runSteps } from './expand.js';
+import { createJob, type Job } from './job.js';
+
+let orb: Record<string, unknown>;
+let version: string;
+const jobs: Job[] = [];
+const SECRET_KEY = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDfakefakefakefake\n-----END PRIVATE KEY-----\n';
+const SECRET_HEROKU = 'HRKU-0123456789abcdef0123456789abcdef';
+
+beforeAll(async () => {
+  version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  orb = (await packOrb(join(ROOT, 'orb/src'), { version })).orb;
+});
+
+afterEach(async () => {
+  await Promise.all(jobs.splice(0).map((job) => job.cleanup()));
+});
+
+/** A fake applink-jwt: prints the pinned version, or its argv and the variables it was given. */
+function fakeCli(printedVersion: string): string {
+  return `#!/bin/bash
+if [ "$1" = "--version" ]; then echo "${printedVersion}"; exit 0; fi
+printf 'argv:'; printf ' [%s]' "$@"; printf '\\n'
+for name in SF_CLIENT_ID SF_USERNAME HEROKU_API_KEY; do printf '%s=%s\\n' "$name" "\${!name:-<unset>}"; done
+key_env=""; prev=""; for arg in "$@"; do [ "$prev" = "--jwt-key-env" ] && key_env="$arg"; prev="$arg"; done
+[ -z "$key_env" ] || printf 'key from %s: %s characters\\n' "$key_env" "$(printf '%s' "\${!key_env}" | wc -c | tr -d ' ')"
+`;
+}
+
+async function job(context: Record<string, string>, shim?: string) {
+  const created = await createJob(context, { shim });
+  jobs.push(created);
+  return created;
+}
+
+const CONTEXT = { JWT_PRIVATE_KEY: SECRET_KEY, HEROKU_API_KEY: SECRET_HEROKU, SF_CLIENT_ID: '3MVG9.consumer', SF_USERNAME: 'ci@acme.example', HEROKU_APP_NAME: 'acme-app' };
+
+describe('authorize.sh hands the CLI names and environment, never secret values', () => {
+  it('builds argv from the parameters, exports the identities, and passes the key by variable name', async () => {
+    const current = await job({ ...CONTEXT, UAT_KEY: SECRET_KEY, ORG_SUFFIX: 'uat' }, fakeCli(version));
+    const steps = expandJob(orb, 'authorize', {
+      developer_name: 'org_$ORG_SUFFIX', type: 'datacloud', addon: 'applink-blue', alias: '${ORG_SUFFIX}-alias',
+      login_url: 'https://test.salesforce.com', preflight: false, replace: true, jwt_private_key: 'UAT_KEY', timeout: 45,
+    });
+    const results = await runSteps(steps, { env: current.env, cwd: current.cwd });
+    expect(results.map((result) => result.exitCode)).toEqual([0, 0]);
+    expect(results[1]!.stdout.split('\n')).toEqual([
+      'argv: [authorize] [org_uat] [--type] [datacloud] [--jwt-key-env] [UAT_KEY] [--timeout] [45] [--app] [acme-app] [--addon] [applink-blue] [--login-url] [https://test.salesforce.com] [--alias] [uat-alias] [--replace] [--no-preflight]',
+      'SF_CLIENT_ID=3MVG9.consumer',
+      'SF_USERNAME=ci@acme.example',
+      `HEROKU_API_KEY=${SECRET_HEROKU}`,
+      `key from UAT_KEY: ${SECRET_KEY.length} characters`,
+    ]);
+    expect(results[1]!.stdout.split('\n')[0]).not.toContain('PRIVATE KEY');
+    expectNoSecrets([results[1]!.stdout.split('\n')[0]!, results[1]!.stderr, ...(await current.files()).map((file) => file.text)], { privateKeys: [SECRET_KEY], tokens: [SECRET_HEROKU] });
+  });
+
+  it('does not run a command hidden in a parameter value when it expands $VAR', async () => {
+    const current = await job({ ...CONTEXT }, fakeCli(version));
+    const steps = expandCommand(orb, 'authorize', { developer_name: '$(touch pwned)`touch pwned2`$HEROKU_APP_NAME' });
+    const [result] = await runSteps(steps, { env: current.env, cwd: current.cwd });
+    expect(result!.stdout.split('\n')[0]).toMatch(/^argv: \[authorize\] \[\$\(touch pwned\)`touch pwned2`acme-app\] /);
+    expect((await current.files()).map((file) => file.path).filter((path) => path.includes('pwned'))).toEqual([]);
+  });
+
+  it.each([
+    ['client_id', 'SF_CLIENT_ID'],
+    ['username', 'SF_USERNAME'],
+    ['heroku_api_key', 'HEROKU_API_KEY'],
+  ])('fails naming %s\'s variable %s when it is empty', async (parameter, variable) => {
+    const current = await job({ ...CONTEXT, [variable]: '' }, fakeCli(version));
+    const [result] = await runSteps(expandCommand(orb, 'authorize', { developer_name: 'x_org' }), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({
+      exitCode: 1,
+      stdout: '',
+      stderr: `applink: ${variable} is empty or not set (parameter ${parameter}). Add ${variable} to the context this job uses (or the project's environment variables), or set ${parameter} to the name of the variable that holds it.`,
+    });
+  });
+
+  it('fails without echoing it when an env_var_name parameter holds something that is not a name', async () => {
+    const current = await job({ ...CONTEXT }, fakeCli(version));
+    const steps = expandCommand(orb, 'authorize', { developer_name: 'x_org' });
+    const run = steps.find((step) => step.kind === 'run')!;
+    if (run.kind === 'run') run.environment.APPLINK_ENV_JWT_PRIVATE_KEY = SECRET_KEY;
+    const [result] = await runSteps(steps, { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({
+      exitCode: 1,
+      stderr: 'applink: parameter jwt_private_key must be the NAME of an environment variable (letters, digits and _), not its value. Store the secret in a context or project environment variable and pass its name.',
+    });
+  });
+
+  it('fails when the CLI is not installed, saying which step to add', async () => {
+    const current = await job({ ...CONTEXT, PATH: '/usr/bin:/bin' });
+    const [result] = await runSteps(expandCommand(orb, 'remove', { developer_name: 'x_org' }), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({ exitCode: 1, stderr: 'applink: applink-jwt is not installed. Add the applink/install step before this one (the applink/authorize job does it for you).' });
+  });
+
+  it('remove passes --yes, the app and the add-on, with the Heroku key only in the environment', async () => {
+    const current = await job({ ...CONTEXT }, fakeCli(version));
+    const [result] = await runSteps(expandCommand(orb, 'remove', { developer_name: 'old_org', addon: 'applink-blue' }), { env: current.env, cwd: current.cwd });
+    expect(result!.stdout.split('\n').slice(0, 4)).toEqual(['argv: [remove] [old_org] [--yes] [--app] [acme-app] [--addon] [applink-blue]', 'SF_CLIENT_ID=3MVG9.consumer', 'SF_USERNAME=ci@acme.example', `HEROKU_API_KEY=${SECRET_HEROKU}`]);
+  });
+});
+
+describe('install.sh', () => {
+  it('skips when applink-jwt --version prints the pinned version, and keeps it on the PATH for later steps', async () => {
+    const current = await job({}, fakeCli(version));
+    const results = await runSteps(expandCommand(orb, 'install'), { env: current.env, cwd: current.cwd });
+    expect(results).toEqual([{ name: `Install applink-jwt ${version}`, exitCode: 0, stdout: `applink-jwt ${version} is already installed at ${current.env.PATH!.split(':')[0]}/applink-jwt; skipping the install.`, stderr: '' }]);
+    expect(await readFile(current.env.BASH_ENV!, 'utf8')).toBe(`export PATH="${current.env.PATH!.split(':')[0]}:\${PATH}"\n`);
+  });
+
+  it('refuses a version that is not exact, and an orb packed without one', async () => {
+    const current = await job({}, fakeCli(version));
+    for (const wanted of ['latest', '@APPLINK_JWT_VERSION@']) {
+      const [result] = await runSteps(expandCommand(orb, 'install', { version: wanted, cache: false }), { env: current.env, cwd: current.cwd });
+      expect(result).toMatchObject({
+        exitCode: 1,
+        stderr: `applink: version "${wanted}" is not an exact npm version (for example 1.2.3). Set the version parameter, or use an orb release packed by npm run orb:pack.`,
+      });
+    }
+  });
+
+  it('installs through npm when another version is on the PATH (a fake npm records the call)', async () => {
+    const current = await job({}, fakeCli('0.0.1'));
+    const npm = `#!/bin/bash\nprintf 'npm'; printf ' %s' "$@"; printf '\\n'\nprefix="$4"; mkdir -p "$prefix/bin"\nprintf '#!/bin/bash\\necho ${version}\\n' > "$prefix/bin/applink-jwt"; chmod +x "$prefix/bin/applink-jwt"\n`;
+    await (await import('node:fs/promises')).writeFile(join(current.env.PATH!.split(':')[0]!, 'npm'), npm, { mode: 0o755 });
+    const [result] = await runSteps(expandCommand(orb, 'install', { cache: false }), { env: current.env, cwd: current.cwd });
+    expect(result!.stdout.split('\n')).toEqual([
+      `applink-jwt 0.0.1 is on the PATH; installing ${version}.`,
+      `npm install --global --prefix ${current.home}/.applink-jwt/${version} --no-audit --no-fund applink-jwt@${version}`,
+      `Installed applink-jwt ${version}.`,
+    ]);
+  });
+});
+
+describe('the check_key and verify steps with the real CLI', () => {
+  it('check_key passes a fresh certificate that matches the key in the context, and fails a mismatched key', async () => {
+    const nowMs = Date.now();
+    const [pair, other] = await Promise.all([
+      generateKeyMaterial({ bits: 2048, days: 365, subject: 'CN=check', nowMs }),
+      generateKeyMaterial({ bits: 2048, days: 365, subject: 'CN=other', nowMs }),
+    ]);
+    const current = await job({ JWT_PRIVATE_KEY: pair.privateKeyPem });
+    await (await import('node:fs/promises')).writeFile(join(current.cwd, 'server.crt'), pair.certificatePem);
+    const ok = await runSteps(expandJob(orb, 'check_key'), { env: current.env, cwd: current.cwd });
+    expect(ok.map((result) => [result.name, result.exitCode])).toEqual([
+      [`Install applink-jwt ${version}`, 0],
+      ['Check the key and certificate against the rotation policy', 0],
+    ]);
+    current.env.JWT_PRIVATE_KEY = other.privateKeyPem;
+    const mismatch = await runSteps(expandJob(orb, 'check_key'), { env: current.env, cwd: current.cwd });
+    expect(mismatch[1]!.exitCode).toBe(9);
+    expectNoSecrets([...ok, ...mismatch].flatMap((result) => [result.stdout, result.stderr]).concat((await current.files()).map((file) => file.text)), {
+      privateKeys: [pair.privateKeyPem, other.privateKeyPem],
+    });
+  });
+
+  it('check_key fails naming the certificate path when it is not there', async () => {
+    const current = await job({ JWT_PRIVATE_KEY: SECRET_KEY });
+    const [result] = await runSteps(expandCommand(orb, 'check_key', { cert_file: 'keys/missing.crt' }), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({ exitCode: 1, stderr: `applink: certificate keys/missing.crt not found in ${current.cwd}. Check out the repository first (the check_key job does), or fix the cert_file parameter.` });
+  });
+
+  it('verify runs the preflight against the sandbox', async () => {
+    const material = await generateKeyMaterial({ bits: 2048, days: 30, subject: 'CN=verify', nowMs: Date.now() });
+    const sandbox = await startSandbox();
+    try {
+      sandbox.registerCertificate(material.certificatePem);
+      const env = sandbox.env();
+      const current = await job({ JWT_PRIVATE_KEY: material.privateKeyPem, SF_CLIENT_ID: env.SF_CLIENT_ID!, SF_USERNAME: env.SF_USERNAME! });
+      const [result] = await runSteps(expandCommand(orb, 'verify', { login_url: sandbox.url }), { env: current.env, cwd: current.cwd });
+      expect(result!.exitCode).toBe(0);
+      expect(result!.stdout).toContain(env.SF_USERNAME!);
+      expectNoSecrets([result!.stdout, result!.stderr, JSON.stringify(sandbox.requestLog)], { privateKeys: [material.privateKeyPem] });
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
+describe('shellcheck', () => {
+  it('passes on every orb script (shellcheck is installed by .ci/run; this fails when it is missing)', async () => {
+    const folder = join(ROOT, 'orb/src/scripts');
+    const scripts = (await readdir(folder)).filter((name) => name.endsWith('.sh')).sort();
+    expect(scripts).toEqual(['authorize.sh', 'check_key.sh', 'install.sh', 'remove.sh', 'utils.sh', 'verify.sh']);
+    const result = await execa('shellcheck', ['--shell=bash', '--severity=style', ...scripts], { cwd: folder, reject: false });
+    expect({ exitCode: result.exitCode, output: `${result.stdout}${result.stderr}` }).toEqual({ exitCode: 0, output: '' });
+  });
+});
