@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { runRemove, type RemoveOptions } from '../../../cli/commands/remove.js';
+import { AppError } from '../../../cli/errors.js';
+import { testDeps } from '../../support/harness.js';
+import { ADDON_ID, fakeService } from '../applink/fake-service.js';
+
+const env = { HEROKU_APPLINK_API_URL: `https://applink-api.heroku.com/addons/${ADDON_ID}`, HEROKU_APPLINK_TOKEN: 'addon-token-0123456789', HEROKU_APP_ID: '11111111-2222-3333-4444-555555555555' };
+const DELETE = `DELETE /addons/${ADDON_ID}/authorizations/my_org`;
+const options = (overrides: Partial<RemoveOptions> = {}): RemoveOptions => ({ developerName: 'my_org', appFromFlag: false, yes: false, json: false, ...overrides });
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('runRemove', () => {
+  it('never removes without a confirmation when stdin is not a terminal', async () => {
+    const service = fakeService();
+    const error = await failure(runRemove(options(), testDeps({ env, fetch: service.fetch, stdinIsTTY: false, prompt: async () => 'my_org' })));
+    expect([error.code, error.exitCode, error.message, error.hint]).toEqual([
+      'ERR_CONFIRM_REQUIRED',
+      3,
+      'Refusing to remove my_org without a confirmation: standard input is not a terminal.',
+      'Pass --yes, or --confirm my_org, to remove it.',
+    ]);
+    const mismatch = await failure(runRemove(options({ confirm: 'other' }), testDeps({ env, fetch: service.fetch })));
+    expect([mismatch.code, mismatch.message]).toEqual(['ERR_CONFIRM_MISMATCH', '--confirm "other" does not match the developer name my_org; nothing was removed.']);
+    expect(service.requests).toEqual([]);
+  });
+
+  it('on a terminal, asks, and removes only when the answer repeats the name', async () => {
+    const service = fakeService();
+    service.on(DELETE, { status: 200, json: {} });
+    const questions: string[] = [];
+    const ask = (answer: string) => async (question: string) => {
+      questions.push(question);
+      return answer;
+    };
+    const refused = await failure(runRemove(options(), testDeps({ env, fetch: service.fetch, stdinIsTTY: true, prompt: ask('yes') })));
+    expect(refused.code).toBe('ERR_CONFIRM_MISMATCH');
+    expect(service.requests).toEqual([]);
+    const result = await runRemove(options(), testDeps({ env, fetch: service.fetch, stdinIsTTY: true, prompt: ask('my_org\n') }));
+    expect(result).toEqual({ json: { removed: 'my_org', addon: ADDON_ID, mode: 'direct' }, text: `Removed authorization my_org from add-on ${ADDON_ID} (direct mode).` });
+    expect(questions).toEqual(Array(2).fill('Remove the AppLink authorization my_org? Type its developer name to confirm: '));
+    expect(service.calls()).toEqual([DELETE]);
+  });
+
+  it('--yes removes; an unknown name is ERR_AUTHORIZATION_NOT_FOUND', async () => {
+    const service = fakeService();
+    service.on(DELETE, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    const error = await failure(runRemove(options({ yes: true }), testDeps({ env, fetch: service.fetch })));
+    expect([error.code, error.exitCode]).toEqual(['ERR_AUTHORIZATION_NOT_FOUND', 5]);
+  });
+});
