@@ -1,6 +1,6 @@
 // Bundles the CLI into dist/: one ESM entry (dist/main.js) plus chunks that commands load lazily.
 import { build } from 'esbuild';
-import { chmod, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -27,6 +27,8 @@ const result = await build({
   logLevel: 'warning',
 });
 await chmod(new URL('../dist/main.js', import.meta.url), 0o755);
+// Which sources went into which output file: the lazy-loading test reads it (not published).
+await writeFile(new URL('../dist/meta.json', import.meta.url), JSON.stringify(result.metafile));
 
 // Remove chunks of earlier builds (after writing, so a test running meanwhile keeps working).
 const fresh = new Set(Object.keys(result.metafile.outputs).map((path) => basename(path)));
