@@ -1,14 +1,18 @@
 // `npm run orb:pack`: packs orb/src into dist/orb.yml with the package version injected for `install`.
 // Also exports loadOrbTools(), which bundles cli/orb/*.ts into dist/orb-tools.mjs (outside the CLI bundle).
 import { build } from 'esbuild';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 
-/** Bundles the orb tooling (dependencies stay in node_modules: it only runs in this repository). */
+/**
+ * Bundles the orb tooling (dependencies stay in node_modules: it only runs in this repository)
+ * into a file of this process's own, imports it and removes it, so parallel runs never read a
+ * half-written bundle.
+ */
 export async function loadOrbTools() {
-  const outfile = new URL('dist/orb-tools.mjs', root);
+  const outfile = new URL(`dist/orb-tools-${process.pid}.mjs`, root);
   await build({
     entryPoints: [new URL('cli/orb/index.ts', root).pathname],
     outfile: outfile.pathname,
@@ -19,7 +23,11 @@ export async function loadOrbTools() {
     packages: 'external',
     logLevel: 'warning',
   });
-  return import(`${outfile.href}?t=${Date.now()}`);
+  try {
+    return await import(outfile.href);
+  } finally {
+    await rm(outfile, { force: true });
+  }
 }
 
 /** The package version (what `install` pins). */

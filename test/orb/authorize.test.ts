@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import YAML from 'yaml';
 import { packOrb } from '../../cli/orb/pack.js';
 import { generateKeyMaterial } from '../../cli/keys/generate.js';
 import { startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
@@ -22,7 +23,8 @@ const jobs: Job[] = [];
 
 beforeAll(async () => {
   version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  orb = (await packOrb(join(ROOT, 'orb/src'), { version })).orb;
+  // The text npm run orb:pack writes to dist/orb.yml, read back as CircleCI reads it (YAML 1.1).
+  orb = YAML.parse((await packOrb(join(ROOT, 'orb/src'), { version })).yaml, { version: '1.1' }) as Record<string, unknown>;
   const nowMs = Date.now();
   const [registered, unknown] = await Promise.all([
     generateKeyMaterial({ bits: 2048, days: 30, subject: 'CN=orb-test', nowMs }),

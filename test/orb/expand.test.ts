@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import YAML from 'yaml';
 import { packOrb } from '../../cli/orb/pack.js';
 import { ROOT } from '../support/harness.js';
 import { expandCommand, expandJob, interpolate, type ExpandedStep, type RunStep } from './expand.js';
@@ -9,7 +10,8 @@ let orb: Record<string, unknown>;
 let version: string;
 beforeAll(async () => {
   version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  orb = (await packOrb(join(ROOT, 'orb/src'), { version })).orb;
+  // The text npm run orb:pack writes to dist/orb.yml, read back as CircleCI reads it (YAML 1.1).
+  orb = YAML.parse((await packOrb(join(ROOT, 'orb/src'), { version })).yaml, { version: '1.1' }) as Record<string, unknown>;
 });
 
 const runs = (steps: ExpandedStep[]) => steps.filter((step): step is RunStep => step.kind === 'run');

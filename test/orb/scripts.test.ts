@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
+import YAML from 'yaml';
 import { packOrb } from '../../cli/orb/pack.js';
 import { generateKeyMaterial } from '../../cli/keys/generate.js';
 import { startSandbox } from '../../cli/sandbox/server.js';
@@ -23,7 +24,8 @@ const SECRET_HEROKU = 'HRKU-0123456789abcdef0123456789abcdef';
 
 beforeAll(async () => {
   version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  orb = (await packOrb(join(ROOT, 'orb/src'), { version })).orb;
+  // The text npm run orb:pack writes to dist/orb.yml, read back as CircleCI reads it (YAML 1.1).
+  orb = YAML.parse((await packOrb(join(ROOT, 'orb/src'), { version })).yaml, { version: '1.1' }) as Record<string, unknown>;
 });
 
 afterEach(async () => {
