@@ -154,12 +154,12 @@ describe('POST /addons/{id}/authorizations/{type}/jwt', () => {
     expect((await call('GET', `${base}/authorizations/my_org`, { headers: applinkHeaders(sandbox) })).body).toMatchObject({ status: 'authorizing' });
   });
 
-  it('waits at least the settle delay before leaving authorizing', async () => {
-    sandbox.state.configure({ settleDelayMs: 200 });
+  it('stays authorizing after the exchange finished until the settle delay is over', async () => {
+    sandbox.state.configure({ settleDelayMs: 1000 });
     await create();
-    const started = Date.now();
-    await settled();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    await waitFor(() => sandbox.requestLog.some((entry) => entry.internal && entry.route === 'salesforce.token'));
+    expect((await call('GET', `${base}/authorizations/my_org`, { headers: applinkHeaders(sandbox) })).body).toMatchObject({ status: 'authorizing' });
+    expect((await settled()).status).toBe('authorized');
   });
 
   it('accepts a valid x-addon-sso header', async () => {
