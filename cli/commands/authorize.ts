@@ -121,9 +121,17 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
   }
 }
 
-/** An interrupt before the AppLink flow started (preflight, add-on lookup) changed nothing: say so. */
+/**
+ * An error before the AppLink flow started (preflight, add-on lookup) changed nothing: record it as
+ * `details.state: unchanged`, and say so in the message of an interrupt.
+ */
 function withNothingSent(error: unknown): unknown {
-  if (!(error instanceof InterruptedError) || error.details?.state !== undefined) return error;
+  if (!(error instanceof AppError) || error.details?.state !== undefined) return error;
+  if (!(error instanceof InterruptedError)) {
+    const copy = new AppError(error.code, error.message, error.exitCode, { hint: error.hint, cause: error, details: { ...error.details, state: 'unchanged' } });
+    copy.name = error.name;
+    return copy;
+  }
   const signal = error.code === 'ERR_TERMINATED' ? 'SIGTERM' : 'SIGINT';
   return new InterruptedError(signal, `${error.message} Nothing was sent to the AppLink API; no authorization was created or changed.`, {
     hint: 'Run the command again when ready.',
