@@ -46,8 +46,11 @@ export interface Deps {
   /** Resolves after `ms`; rejects with the signal's reason when aborted. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   fs: FileSystem;
-  /** Reads all of standard input as UTF-8 (for `--jwt-key-file -`). */
-  readStdin: () => Promise<string>;
+  /**
+   * Reads standard input as UTF-8 (for `--jwt-key-file -`), stopping once more than `maxBytes`
+   * arrived: the caller sees a text longer than `maxBytes` and refuses it, and nothing beyond is read.
+   */
+  readStdin: (maxBytes: number) => Promise<string>;
   run: Runner;
   /** Writes to standard output (results). */
   stdout: (text: string) => void;

@@ -25,10 +25,15 @@ const runWithExeca: Runner = async (file, args, options = {}) => {
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 };
 
-async function readStdin(): Promise<string> {
+async function readStdin(maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    total += (chunk as Buffer).length;
+    if (total > maxBytes) break; // leaving the loop destroys the stream: nothing more is read
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes + 1).toString('utf8');
 }
 
 async function main(): Promise<number> {

@@ -108,8 +108,9 @@ function describeKeyType(type: string): string {
 async function readKeyInput(options: KeySourceOptions, deps: Pick<Deps, 'env' | 'fs' | 'cwd' | 'readStdin'>): Promise<KeyInput> {
   if (options.jwtKeyFile === '-') {
     const source = 'standard input';
-    const data = await deps.readStdin();
-    if (Buffer.byteLength(data) > MAX_KEY_INPUT_BYTES) throw keyError('ERR_KEY_TOO_LARGE', { source, bytes: Buffer.byteLength(data) });
+    const data = await deps.readStdin(MAX_KEY_INPUT_BYTES);
+    // Reading stopped past the limit, so the size read is not the size sent: name no byte count.
+    if (Buffer.byteLength(data) > MAX_KEY_INPUT_BYTES) throw keyError('ERR_KEY_TOO_LARGE', { source });
     return { data, source };
   }
   if (options.jwtKeyFile !== undefined && options.jwtKeyFile !== '') {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
-import { ROOT, runBin } from '../support/harness.js';
+import { BIN, ROOT, runBin } from '../support/harness.js';
 
 describe('the built binary', () => {
   it('answers --version with the package version', async () => {
@@ -19,5 +19,21 @@ describe('the built binary', () => {
   it('has no runtime dependencies in package.json', async () => {
     const pkg = JSON.parse(await readFile(`${ROOT}package.json`, 'utf8')) as { dependencies?: object };
     expect(pkg.dependencies ?? {}).toEqual({});
+  });
+});
+
+describe('standard input as the key source', () => {
+  it('stops reading an endless standard input at the key size bound', async () => {
+    const { execa } = await import('execa');
+    const result = await execa(process.execPath, [BIN, 'keys', 'check', '--jwt-key-file', '-'], {
+      inputFile: '/dev/zero',
+      env: { PATH: process.env.PATH },
+      extendEnv: false,
+      reject: false,
+      timeout: 20000,
+    });
+    expect(result.timedOut).toBe(false);
+    expect(result.exitCode).toBe(3);
+    expect(String(result.stderr)).toContain('Error: The standard input is larger than 64 KiB; an RSA private key is under 4 KiB.');
   });
 });
