@@ -174,6 +174,10 @@ function errorText(error: unknown): string {
     if (typeof cause === 'object' && cause !== null && typeof cause.code === 'string') {
       return `${cause.code}${typeof cause.message === 'string' && cause.message !== '' ? ` (${cause.message})` : ''}`;
     }
+    // undici's "fetch failed" says nothing by itself; its cause may (e.g. "bad port").
+    if (typeof cause === 'object' && cause !== null && typeof cause.message === 'string' && cause.message !== '') {
+      return `${String(message)} (${cause.message})`;
+    }
     return String(message);
   }
   return String(error);
