@@ -1,11 +1,19 @@
 /**
  * `applink-jwt remove <developer-name>`: removes an AppLink authorization. It never removes
  * without a confirmation: `--yes`, `--confirm <developer-name>`, or an answer on a terminal.
+ *
+ * The authorization is looked up before the DELETE: a retried DELETE that ends in 404 is then
+ * known to have removed it (an earlier attempt's answer was lost), and an unknown name is never
+ * reported as removed. A DELETE that keeps failing is followed by a GET, and the error says
+ * whether the authorization is still there (`details.state`: `unchanged` or `unknown`).
  */
-import { deleteAuthorization, notFoundError } from '../applink/applink-api.js';
+import { deleteAuthorization, findAuthorization, notFoundError } from '../applink/applink-api.js';
+import { developerNameOf } from '../applink/authorization.js';
+import { annotate } from '../applink/jwt-authorization.js';
+import type { AppLinkTarget } from '../applink/platform-api.js';
 import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
-import { InputError } from '../errors.js';
+import { AppError, InputError, InterruptedError } from '../errors.js';
 import type { CommandResult } from '../output.js';
 import { checkLookupName } from './info.js';
 
@@ -30,13 +38,34 @@ export async function runRemove(options: RemoveOptions, deps: Deps): Promise<Com
   const plan = planTarget(options, deps.env);
   await confirmRemoval(name, options, deps);
   const target = await resolveTarget(plan, deps);
-  const outcome = await deleteAuthorization(target, name, deps);
-  if (outcome === 'not-found') throw notFoundError(target, name);
+  const found = await findAuthorization(target, name, deps);
+  if (found === undefined) throw notFoundError(target, name);
+  await removeFound(target, developerNameOf(found) ?? name, deps);
   const on = target.mode === 'platform' ? `add-on ${target.addonName} of app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;
   return {
     json: { removed: name, addon: target.addonName, ...(target.appName ? { app: target.appName } : {}), mode: target.mode },
     text: `Removed authorization ${name} from ${on}.`,
   };
+}
+
+/** The DELETE of an authorization known to exist; a failure is checked with a GET before it is reported. */
+async function removeFound(target: AppLinkTarget, developerName: string, deps: Deps): Promise<void> {
+  try {
+    // 'not-found' here means someone removed it between our GET and our DELETE: gone all the same.
+    await deleteAuthorization(target, developerName, deps);
+  } catch (error) {
+    if (!(error instanceof AppError) || error instanceof InterruptedError) throw error;
+    let stillThere: boolean;
+    try {
+      stillThere = (await findAuthorization(target, developerName, deps)) !== undefined;
+    } catch {
+      const app = target.mode === 'platform' ? ` -a ${target.appName}` : '';
+      throw annotate(error, 'unknown', `Authorization ${developerName} may or may not have been removed: check with applink-jwt info ${developerName}${app}.`);
+    }
+    // Gone: an attempt whose answer was lost removed it, which is what was asked for.
+    if (!stillThere) return;
+    throw annotate(error, 'unchanged', `Authorization ${developerName} was not removed.`);
+  }
 }
 
 async function confirmRemoval(name: string, options: RemoveOptions, deps: Deps): Promise<void> {
