@@ -219,17 +219,17 @@ describe('fault injection', () => {
   it(`${WORKERS * OPERATIONS_PER_WORKER} operations under random faults: the state is always what the exit code says`, async () => {
     const tally: Tally = { operations: 0, byKind: { authorize: 0, replace: 0, list: 0, remove: 0 }, exitCodes: {}, statesLeft: {}, wrong: [] };
     const counts = await Promise.all(Array.from({ length: WORKERS }, (_, worker) => runWorker(worker, tally)));
-    const faults = counts.reduce(
+    const faults = counts.reduce<{ total: number; latency: number; status: number; rateLimit: number; reset: number; byStatus: Record<string, number> }>(
       (sum, count) => {
         sum.total += count.total;
         sum.latency += count.latency;
         sum.status += count.status;
         sum.rateLimit += count.rateLimit;
         sum.reset += count.reset;
-        for (const [status, n] of Object.entries(count.byStatus as Record<string, number>)) sum.byStatus[status] = (sum.byStatus[status] ?? 0) + n;
+        for (const [status, n] of Object.entries(count.byStatus)) sum.byStatus[status] = (sum.byStatus[status] ?? 0) + n;
         return sum;
       },
-      { total: 0, latency: 0, status: 0, rateLimit: 0, reset: 0, byStatus: {} as Record<string, number> },
+      { total: 0, latency: 0, status: 0, rateLimit: 0, reset: 0, byStatus: {} },
     );
     console.log(
       [
