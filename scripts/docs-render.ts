@@ -207,7 +207,7 @@ function optionRow(option: Option, hiddenAliases: Option[]): string[] {
   const aliases = hiddenAliases.filter((alias) => /^alias of (--[\w-]+)$/.exec(alias.description ?? '')?.[1] === option.long);
   const flags = [option.flags, ...aliases.map((alias) => alias.flags)].map(code).join(', ');
   let defaultValue = '';
-  if (option.negate) defaultValue = 'on';
+  if (option.negate) defaultValue = 'off';
   else if (option.argChoices && option.defaultValue !== undefined) defaultValue = code(String(option.defaultValue));
   else if (Array.isArray(option.defaultValue)) defaultValue = option.defaultValue.length === 0 ? 'none (repeatable)' : code(option.defaultValue.join(', '));
   else if (option.defaultValue === false) defaultValue = 'off';

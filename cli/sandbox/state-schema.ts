@@ -149,6 +149,6 @@ export function validateStateInput(input: unknown, source: string): void {
   // anyOf reports its branches first; the anyOf error itself is the readable one.
   const error = errors.find((e) => e.keyword === 'anyOf') ?? errors[0];
   throw new InputError('ERR_SANDBOX_STATE', `${source}: ${error ? describe(error) : 'is invalid'}.`, {
-    hint: 'See "Sandbox state file" in README.md for the keys each entry takes.',
+    hint: 'See "Sandbox state file" in docs/sandbox.md for the keys each entry takes.',
   });
 }

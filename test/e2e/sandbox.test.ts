@@ -90,7 +90,7 @@ describe('applink-jwt sandbox (built binary)', () => {
     expect(result).toEqual({
       exitCode: 3,
       stdout: '',
-      stderr: 'Error: test/fixtures/sandbox/key-a.crt: (top level) must be object.\nFix: See "Sandbox state file" in README.md for the keys each entry takes.\n(ERR_SANDBOX_STATE, exit 3)',
+      stderr: 'Error: test/fixtures/sandbox/key-a.crt: (top level) must be object.\nFix: See "Sandbox state file" in docs/sandbox.md for the keys each entry takes.\n(ERR_SANDBOX_STATE, exit 3)',
     });
   });
 });

@@ -38,7 +38,7 @@ describe('the key error catalogue', () => {
     expect(table).toContain('| `WARN_KEY_FILE_MODE` | warning | The key file is readable by group or others. |');
   });
 
-  it('is the table README.md shows', async () => {
-    expect(await readFile(`${ROOT}README.md`, 'utf8')).toContain(`\n${renderKeyCatalogue()}\n`);
+  it('is the table docs/commands.md shows', async () => {
+    expect(await readFile(`${ROOT}docs/commands.md`, 'utf8')).toContain(`\n${renderKeyCatalogue()}\n`);
   });
 });

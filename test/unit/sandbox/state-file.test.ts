@@ -99,7 +99,7 @@ describe('loadStateFile', () => {
     expect(error).toBeInstanceOf(InputError);
     expect(error.code).toBe('ERR_SANDBOX_STATE');
     expect(error.message).toBe(message);
-    expect(error.hint).toBe('See "Sandbox state file" in README.md for the keys each entry takes.');
+    expect(error.hint).toBe('See "Sandbox state file" in docs/sandbox.md for the keys each entry takes.');
   });
 
   it('refuses YAML that does not parse, naming the line', async () => {
