@@ -4,6 +4,7 @@
  * does not check it; applink-api.md §5).
  */
 import { InputError } from '../errors.js';
+import { HIDDEN_SECRET, looksLikeSecret } from '../shown-input.js';
 
 /** 3-30 characters, starts with a letter, ends with a letter or digit, single underscores only. */
 export const DEVELOPER_NAME_PATTERN = /^(?=.{3,30}$)[A-Za-z](?:_?[A-Za-z0-9])*$/;
@@ -66,8 +67,9 @@ function describeChar(char: string): string {
   return `"${char}"`;
 }
 
-/** A name as it can be shown on one line: control characters escaped, long values cut. */
+/** A name as it can be shown on one line: control characters escaped, long values cut; never a key or token. */
 export function printable(value: string, max = 60): string {
+  if (looksLikeSecret(value)) return HIDDEN_SECRET;
   // eslint-disable-next-line no-control-regex
   const escaped = value.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return escaped.length > max ? `${escaped.slice(0, max)}...` : escaped;

@@ -6,6 +6,7 @@
  * `--allow-login-host`. Everything else is refused here, before any connection.
  */
 import { InputError } from '../errors.js';
+import { HIDDEN_SECRET, looksLikeSecret } from '../shown-input.js';
 
 /** Domains Salesforce serves login and My Domain hosts from (any sub-domain of these). */
 export const SALESFORCE_DOMAINS = [
@@ -85,6 +86,7 @@ function redactUserinfo(raw: string): string {
 
 /** Input text shown in a message: trimmed to a reasonable length, control characters escaped. */
 function showInput(raw: string): string {
+  if (looksLikeSecret(raw)) return HIDDEN_SECRET;
   const shown = JSON.stringify(redactUserinfo(raw).slice(0, 120));
   return raw.length > 120 ? `${shown.slice(0, -1)}..."` : shown;
 }

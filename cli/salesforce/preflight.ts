@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { InputError } from '../errors.js';
+import { HIDDEN_SECRET, looksLikeSecret } from '../shown-input.js';
 import { signAssertion } from './assertion.js';
 import { audienceFor, parseLoginUrl } from './login-url.js';
 import { exchangeAssertion, exchangeDataCloudToken } from './token.js';
@@ -91,7 +92,7 @@ export function checkUsername(username: string | undefined): string {
       hint: 'Pass --username <user@example.com> or set SF_USERNAME to the Salesforce username the app is pre-authorized for.',
     });
   }
-  const shown = JSON.stringify(username.length > MAX_USERNAME_LENGTH + 20 ? `${username.slice(0, MAX_USERNAME_LENGTH)}…` : username);
+  const shown = looksLikeSecret(username) ? HIDDEN_SECRET : JSON.stringify(username.length > MAX_USERNAME_LENGTH + 20 ? `${username.slice(0, MAX_USERNAME_LENGTH)}…` : username);
   const problem =
     shapeProblem(username) ??
     (username.length > MAX_USERNAME_LENGTH ? `is ${username.length} characters long (Salesforce usernames have at most ${MAX_USERNAME_LENGTH})` : undefined) ??
@@ -107,7 +108,7 @@ export function checkUsername(username: string | undefined): string {
 /** Checks a Data Cloud data space name: a letter, then letters, digits and underscores. */
 export function checkDataspace(dataspace: string): string {
   if (!/^[A-Za-z][A-Za-z0-9_]{0,79}$/.test(dataspace)) {
-    throw new InputError('ERR_DATASPACE_INVALID', `--dataspace ${JSON.stringify(dataspace.slice(0, 100))} is not a data space name (a letter, then up to 79 letters, digits and underscores).`, {
+    throw new InputError('ERR_DATASPACE_INVALID', `--dataspace ${looksLikeSecret(dataspace) ? HIDDEN_SECRET : JSON.stringify(dataspace.slice(0, 100))} is not a data space name (a letter, then up to 79 letters, digits and underscores).`, {
       hint: 'Use the API name of the data space as Data Cloud shows it, such as default; or leave --dataspace out for the default data space.',
     });
   }
