@@ -143,7 +143,7 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
 async function readBounded(response: Response, maxBytes: number, service: string, where: string): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   const tooLarge = () =>
-    new NetworkError('ERR_HTTP_BODY_TOO_LARGE', `${service} answered ${where} with a body larger than ${maxBytes} bytes; it was not read.`, {
+    new NetworkError('ERR_HTTP_BODY_TOO_LARGE', `${service.charAt(0).toUpperCase()}${service.slice(1)} answered ${where} with a body larger than ${maxBytes} bytes; it was not read.`, {
       hint: 'Check that the URL points at the real service and not at a proxy or another server.',
     });
   if (Number.isFinite(declared) && declared > maxBytes) {

@@ -133,7 +133,7 @@ describe('httpRequest (fake fetch)', () => {
     const error = await rejection(httpRequest({ ...REQUEST, maxResponseBytes: 1024 }, deps));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.code).toBe('ERR_HTTP_BODY_TOO_LARGE');
-    expect(error.message).toBe('the Example API answered POST https://api.example.test/v1/things with a body larger than 1024 bytes; it was not read.');
+    expect(error.message).toBe('The Example API answered POST https://api.example.test/v1/things with a body larger than 1024 bytes; it was not read.');
     expect(error.hint).toBe('Check that the URL points at the real service and not at a proxy or another server.');
     expect(fake.requests).toHaveLength(1);
     const declared = setup([{ status: 200, body: 'small', headers: { 'content-length': '99999999' } }]);
