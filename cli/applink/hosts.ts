@@ -24,6 +24,13 @@ function isHerokuHost(hostname: string): boolean {
 
 /** Parses a URL given in `source` (a variable or flag name), refusing non-http(s) and userinfo. */
 function parseServiceUrl(raw: string, source: string): URL {
+  // The URL parser silently drops line breaks and tabs; a value split by a secret store is refused instead.
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(raw.trim())) {
+    throw new InputError('ERR_URL', `${source} holds a line break or another control character: "${printable(raw.trim())}".`, {
+      hint: `Set ${source} to one URL on one line; the secret store or the shell may have split the value.`,
+    });
+  }
   let url: URL;
   try {
     url = new URL(raw.trim());

@@ -164,6 +164,13 @@ export function parseLoginUrl(raw: string, options: LoginUrlOptions = {}): Parse
 export function audienceFor(loginUrl: URL, override?: string): string {
   if (override === undefined || override.trim() === '') return loginUrl.origin;
   const text = override.trim();
+  // The URL parser silently drops line breaks and tabs; a value split by a secret store is refused instead.
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(text)) {
+    throw new InputError('ERR_AUDIENCE_INVALID', `--audience (or SF_AUDIENCE_URL) ${showInput(override)} holds a line break or another control character.`, {
+      hint: 'Set it to one URL on one line, such as https://login.salesforce.com; the secret store or the shell may have split the value.',
+    });
+  }
   let url: URL | undefined;
   try {
     url = new URL(text);
