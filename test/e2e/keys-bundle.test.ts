@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT } from '../support/harness.js';
+import { expectNoSecrets } from '../support/leak-guard.js';
 
 const DIST = join(ROOT, 'dist');
 
@@ -39,5 +40,13 @@ describe('lazy loading of @peculiar/x509', () => {
     const closure = [...(await staticClosure(join(DIST, 'chunks', generate)))];
     const code = (await Promise.all(closure.map((file) => readFile(file, 'utf8')))).join('\n');
     for (const name of x509Chunks) expect(code).toContain(`import("./${name}")`);
+  });
+
+  it('the shipped bundle embeds no key: neither a PEM private key block nor the committed test keys', async () => {
+    const files = [join(DIST, 'main.js'), ...(await readdir(join(DIST, 'chunks'))).map((name) => join(DIST, 'chunks', name))];
+    const code = await Promise.all(files.map((file) => readFile(file, 'utf8')));
+    expect(code.filter((text) => /-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----\s*[A-Za-z0-9+/]{40}/.test(text))).toEqual([]);
+    const testKeys = await Promise.all(['key-a.pem', 'key-b.pem'].map((name) => readFile(join(ROOT, 'test/fixtures/sandbox', name), 'utf8')));
+    expectNoSecrets(code, { privateKeys: testKeys });
   });
 });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
 import { packOrb } from '../../cli/orb/pack.js';
 import { ROOT } from '../support/harness.js';
+import { expectNoSecrets } from '../support/leak-guard.js';
 import { expandCommand, expandJob, interpolate, type ExpandedStep, type RunStep } from './expand.js';
 
 let orb: Record<string, unknown>;
@@ -95,5 +96,14 @@ describe('substitution rules', () => {
 
   it('fails on a reference to an undeclared parameter', () => {
     expect(() => interpolate('<< parameters.nope >>', {})).toThrow('<< parameters.nope >> is not a parameter here');
+  });
+
+  it('the expanded authorize job carries variable names, never a secret value, even when the job environment holds them', async () => {
+    const key = await readFile(join(ROOT, 'test/fixtures/sandbox/key-a.pem'), 'utf8');
+    const steps = expandJob(orb, 'authorize', { developer_name: 'prod_org', jwt_private_key: 'NEXT_KEY', replace: true });
+    const text = JSON.stringify(steps);
+    expect(text).toContain('NEXT_KEY');
+    // The values live only in the job's environment (a CircleCI context), which the steps never copy.
+    expectNoSecrets([text, YAML.stringify(orb)], { privateKeys: [key], tokens: ['HRKU-orb-context-value-0123456789'] });
   });
 });

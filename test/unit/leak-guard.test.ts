@@ -20,3 +20,37 @@ describe('leak guard', () => {
     expect(findSecrets(['Bearer 00D000000000001!abcdefghijkl'], { tokens: ['00D000000000001!abcdefghijkl'] })).toHaveLength(1);
   });
 });
+
+describe('the end-to-end helper (binRunner.leaks) fails when a secret appears', () => {
+  it('catches a key, HEROKU_API_KEY, an add-on token and an issued access token in recorded output or the request log', async () => {
+    const { makeKeys, binRunner, sandboxForTest } = await import('../support/applink-e2e.js');
+    const { keys, cleanup } = await makeKeys(1);
+    const sandbox = await sandboxForTest();
+    try {
+      const bin = binRunner(() => sandbox, () => keys);
+      expect(bin.leaks()).toEqual([]);
+      // A real run of the built binary is clean...
+      const clean = await bin.run(['list', '-a', 'acme-app', '--json'], { HEROKU_API_KEY: sandbox.env().HEROKU_API_KEY, HEROKU_API_URL: sandbox.url, DEBUG: '1' });
+      expect(clean.exitCode).toBe(0);
+      expect(bin.leaks()).toEqual([]);
+      // ...and each deliberately leaked secret is caught, wherever it appears.
+      const keyBody = keys[0]!.pem.split('\n')[5]!;
+      bin.record(`Error: could not parse ${keyBody}`);
+      expect(bin.leaks()).toEqual(['private key #0 (a 32-character run at offset 256) in text #2']);
+      const leaky = binRunner(() => sandbox, () => keys);
+      leaky.record(`curl -H "Authorization: Bearer ${sandbox.env().HEROKU_API_KEY}"`, `HEROKU_APPLINK_TOKEN=${sandbox.env().HEROKU_APPLINK_TOKEN}`);
+      expect(leaky.leaks()).toEqual([
+        `token #0 (${sandbox.env().HEROKU_API_KEY!.length} characters) in text #0`,
+        `token #1 (${sandbox.env().HEROKU_APPLINK_TOKEN!.length} characters) in text #1`,
+      ]);
+      // A token the Salesforce double issued, found in the request log.
+      sandbox.state.tokens.set('00D000000000001!issued-token-for-the-guard', { kind: 'core', orgId: '00D', userId: '005', username: 'u', clientId: 'c', expiresAtMs: Date.now() + 60_000, revoked: false });
+      sandbox.requestLog.push({ seq: 999, method: 'GET', path: '/services/data', headers: { authorization: 'Bearer 00D000000000001!issued-token-for-the-guard' }, bodyFields: {}, status: 200, route: 'salesforce.query', faults: [], internal: false });
+      const fresh = binRunner(() => sandbox, () => keys);
+      expect(fresh.leaks()).toEqual(['token #2 (42 characters) in text #0']); // #0 HEROKU_API_KEY, #1 the add-on token, #2 the issued token
+    } finally {
+      await sandbox.close();
+      await cleanup();
+    }
+  });
+});
