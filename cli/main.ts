@@ -50,7 +50,8 @@ async function main(): Promise<number> {
   const deps: Deps = {
     env: process.env,
     cwd: process.cwd(),
-    fetch: globalThis.fetch,
+    // node:http rather than Node's fetch: no undici to load, no keep-alive holding the process.
+    fetch: async (input, init) => (await import('./node-fetch.js')).nodeHttpFetch(input, init),
     now: () => Date.now(),
     sleep,
     fs,
@@ -97,13 +98,28 @@ async function main(): Promise<number> {
   return exitCode();
 }
 
+/** Resolves once everything written so far has been handed to the OS (pipes are async on macOS). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
+/**
+ * Exits as soon as the output is flushed: waiting for Node to tear down idle keep-alive sockets and
+ * the like adds tens of milliseconds to every run and tells the caller nothing.
+ */
+async function exitWith(code: number): Promise<never> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
 main().then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitWith(code),
   (error: unknown) => {
     process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
     if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = ExitCode.internal;
+    return exitWith(ExitCode.internal);
   },
 );

@@ -186,7 +186,8 @@ async function removeOld(options: AddJwtAuthorizationOptions, deps: AddJwtDeps):
 async function poll(initial: Authorization, options: AddJwtAuthorizationOptions, deps: AddJwtDeps): Promise<{ authorization: Authorization; polls: number }> {
   const deadline = deps.now() + options.timeoutMs;
   let current = initial;
-  let delay = options.pollIntervalMs ?? 50;
+  // The first look comes soon (a sandbox or a fast service settles within tens of ms), then backs off.
+  let delay = options.pollIntervalMs ?? 20;
   const maxDelay = options.maxPollIntervalMs ?? 2000;
   let polls = 0;
   deps.progress.update(`Waiting for ${options.request.developerName}: ${current.status}`);
