@@ -14,17 +14,9 @@ export interface VerifyOptions extends KeySourceOptions, PreflightOptions {
 }
 
 /** The `--json` document of a successful verify (plus `warnings` when there are any). */
-export interface VerifyJson {
+export interface VerifyJson extends Omit<PreflightResult, 'warnings'> {
   ok: true;
   type: 'salesforce' | 'datacloud';
-  orgId: string;
-  userId: string;
-  username: string;
-  instanceUrl: string;
-  loginUrl: string;
-  audience: string;
-  scopes: string[];
-  dataCloud?: { tenantUrl: string };
   key: { source: string; bits: number; format: LoadedKey['format'] };
 }
 
