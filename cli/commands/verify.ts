@@ -25,20 +25,10 @@ export interface VerifyJson extends Omit<PreflightResult, 'warnings'> {
  * checked before anything is sent; a Salesforce refusal is a catalogued error (exit 4).
  */
 export async function runVerify(options: VerifyOptions, deps: Deps): Promise<CommandResult<VerifyJson>> {
-  const preflightOptions: PreflightOptions = {
-    clientId: options.clientId,
-    username: options.username,
-    loginUrl: options.loginUrl,
-    ...(options.audience === undefined ? {} : { audience: options.audience }),
-    allowLoginHosts: options.allowLoginHosts ?? [],
-    type: options.type,
-    ...(options.dataspace === undefined ? {} : { dataspace: options.dataspace }),
-    timeoutMs: options.timeoutMs,
-  };
   // Flags and variables first: they are cheaper to fix than a key, and nothing is sent yet.
-  checkPreflightInput(preflightOptions);
-  const key = await loadPrivateKey({ jwtKeyFile: options.jwtKeyFile, jwtKeyEnv: options.jwtKeyEnv, passphraseEnv: options.passphraseEnv }, deps);
-  const result = await runPreflight(key.privateKey, preflightOptions, deps);
+  checkPreflightInput(options);
+  const key = await loadPrivateKey(options, deps);
+  const result = await runPreflight(key.privateKey, options, deps);
   const json: VerifyJson = {
     ok: true,
     type: options.type,
