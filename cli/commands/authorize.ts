@@ -65,7 +65,7 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
     // 2. The preflight: nothing goes to Heroku when Salesforce refuses the key.
     let preflight: PreflightResult | undefined;
     if (options.preflight) {
-      preflight = await runPreflight(key.privateKey, preflightOptions, { ...deps, progress: deps.progress });
+      preflight = await runPreflight(key.privateKey, preflightOptions, deps);
       for (const warning of preflight.warnings) if (!warnings.includes(warning)) warnings.push(warning);
     }
 
