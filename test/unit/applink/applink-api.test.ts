@@ -10,8 +10,8 @@ import {
   type JwtAuthorizationRequest,
 } from '../../../cli/applink/applink-api.js';
 import type { AppLinkTarget } from '../../../cli/applink/platform-api.js';
-import { AppError } from '../../../cli/errors.js';
 import { VERSION } from '../../../cli/version.js';
+import { failure } from '../../support/app-error.js';
 import { ADDON_ID, ADDON_TOKEN, APP_ID, clientDeps, fakeService, SSO } from './fake-service.js';
 
 const BASE = `/addons/${ADDON_ID}`;
@@ -38,16 +38,6 @@ const request: JwtAuthorizationRequest = {
   privateKeyPem: PEM,
 };
 const authorization = { id: 'b8bc7bcb-0000-4000-8000-000000000001', status: 'authorizing', org: { developer_name: 'my_org', type: 'SalesforceOrg' } };
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('the AppLink API client', () => {
   it('POSTs the JWT authorization with the plugin headers and body', async () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultAlias, validateAlias, validateDeveloperName } from '../../../cli/applink/developer-name.js';
-import { AppError } from '../../../cli/errors.js';
-
-function failure(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+import { failureOf } from '../../support/app-error.js';
 
 const RULE = 'A developer name is 3-30 characters: it starts with a letter, ends with a letter or digit, and holds only letters, digits and single underscores (for example my_org_1).';
 
@@ -31,7 +21,7 @@ describe('validateDeveloperName', () => {
     ['mÿorg', 'it holds a non-ASCII character (U+00FF), only letters, digits and single underscores are allowed'],
     ['my\norg', 'it holds a control character (U+000A), only letters, digits and single underscores are allowed'],
   ])('refuses %j: %s', (name, why) => {
-    const error = failure(() => validateDeveloperName(name));
+    const error = failureOf(() => validateDeveloperName(name));
     expect([error.code, error.exitCode, error.hint]).toEqual(['ERR_DEVELOPER_NAME', 3, RULE]);
     expect(error.message).toBe(`Developer name "${name.replace('\n', '\\x0a')}" is invalid: ${why}.`);
   });
@@ -48,7 +38,7 @@ describe('validateAlias', () => {
     ['has space', 'it holds a space, only printable ASCII characters without spaces are allowed'],
     ['é', 'it holds a non-ASCII character (U+00E9), only printable ASCII characters without spaces are allowed'],
   ])('refuses %j', (alias, why) => {
-    const error = failure(() => validateAlias(alias));
+    const error = failureOf(() => validateAlias(alias));
     expect([error.code, error.message]).toEqual(['ERR_ALIAS', `Alias (--alias) "${alias.length > 60 ? `${alias.slice(0, 60)}...` : alias}" is invalid: ${why}.`]);
   });
 });

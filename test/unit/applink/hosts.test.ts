@@ -1,16 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { addonBaseUrl, addonIdOfApiUrl, checkAddonApiUrl, checkPlatformApiUrl, isLoopbackHost } from '../../../cli/applink/hosts.js';
-import { AppError } from '../../../cli/errors.js';
-
-function failure(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+import { failureOf } from '../../support/app-error.js';
 
 describe('where HEROKU_API_KEY may go', () => {
   it.each([undefined, '', 'https://api.heroku.com', 'https://api.staging.heroku.com/', 'http://127.0.0.1:4010', 'http://localhost:1', 'http://[::1]:8080'])('allows %s', (raw) => {
@@ -23,7 +13,7 @@ describe('where HEROKU_API_KEY may go', () => {
     ['https://example.com', 'https://example.com'],
     ['https://herokuapp.com', 'https://herokuapp.com'],
   ])('refuses %s before connecting', (raw, origin) => {
-    const error = failure(() => checkPlatformApiUrl(raw));
+    const error = failureOf(() => checkPlatformApiUrl(raw));
     expect([error.code, error.exitCode, error.message, error.hint]).toEqual([
       'ERR_HOST_NOT_ALLOWED',
       3,
@@ -37,7 +27,7 @@ describe('where HEROKU_API_KEY may go', () => {
     ['javascript:alert(1)', 'ERR_URL', 'HEROKU_API_URL has the scheme "javascript:"; only https (or http to a loopback address) is used.'],
     ['https://user:pw@api.heroku.com', 'ERR_URL', 'HEROKU_API_URL carries a user name or password in the URL; credentials are never sent that way.'],
   ])('refuses %s as a URL', (raw, code, message) => {
-    const error = failure(() => checkPlatformApiUrl(raw));
+    const error = failureOf(() => checkPlatformApiUrl(raw));
     expect([error.code, error.message]).toEqual([code, message]);
   });
 });
@@ -46,7 +36,7 @@ describe('where the add-on token may go', () => {
   it('allows https anywhere and http to loopback; refuses http elsewhere', () => {
     expect(checkAddonApiUrl('https://applink.example.com/addons/x', 'HEROKU_APPLINK_API_URL').host).toBe('applink.example.com');
     expect(checkAddonApiUrl('http://127.0.0.1:4010/addons/x', 'HEROKU_APPLINK_API_URL').port).toBe('4010');
-    const error = failure(() => checkAddonApiUrl('http://applink.example.com/addons/x', 'HEROKU_APPLINK_API_URL'));
+    const error = failureOf(() => checkAddonApiUrl('http://applink.example.com/addons/x', 'HEROKU_APPLINK_API_URL'));
     expect([error.code, error.message]).toEqual([
       'ERR_HOST_NOT_ALLOWED',
       'HEROKU_APPLINK_API_URL is http://applink.example.com/addons/x: the add-on token is only sent over https (or to a loopback address). Nothing was sent.',

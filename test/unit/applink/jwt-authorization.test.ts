@@ -3,7 +3,7 @@ import type { JwtAuthorizationRequest } from '../../../cli/applink/applink-api.j
 import { addJwtAuthorization, type AddJwtAuthorizationOptions } from '../../../cli/applink/jwt-authorization.js';
 import type { AppLinkTarget } from '../../../cli/applink/platform-api.js';
 import { silentProgress } from '../../../cli/deps.js';
-import { AppError } from '../../../cli/errors.js';
+import { failure } from '../../support/app-error.js';
 import { ADDON_ID, ADDON_TOKEN, APP_ID, clientDeps, fakeService, type FakeService } from './fake-service.js';
 
 const BASE = `/addons/${ADDON_ID}`;
@@ -38,16 +38,6 @@ function setup(extra: Partial<AddJwtAuthorizationOptions> = {}) {
   const deps = { ...client.deps, progress: { ...silentProgress, update: (text: string) => updates.push(text) } };
   const run = () => addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000, ...extra }, deps);
   return { service, run, updates, sleeps: client.sleeps };
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 function expectCalls(service: FakeService, calls: string[]) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { resolveAddon, validateAddonName, validateAppName, type ResolveAddonOptions } from '../../../cli/applink/platform-api.js';
-import { AppError } from '../../../cli/errors.js';
 import { VERSION } from '../../../cli/version.js';
+import { failure } from '../../support/app-error.js';
 import { ADDON_ID, ADDON_TOKEN, APP_ID, clientDeps, fakeService, HEROKU_API_KEY, healthyPlatform, SSO } from './fake-service.js';
 
 const options = (overrides: Partial<ResolveAddonOptions> = {}): ResolveAddonOptions => ({
@@ -10,16 +10,6 @@ const options = (overrides: Partial<ResolveAddonOptions> = {}): ResolveAddonOpti
   app: 'my-app',
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('resolveAddon', () => {
   it('makes the four Platform API GETs, then the SSO GET, with the plugin headers', async () => {

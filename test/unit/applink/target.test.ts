@@ -1,16 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { checkToken, planTarget } from '../../../cli/applink/target.js';
-import { AppError } from '../../../cli/errors.js';
-
-function failure(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+import { failureOf } from '../../support/app-error.js';
 
 const ADDON = '01234567-89ab-cdef-0123-456789abcdef';
 const direct = { HEROKU_APPLINK_API_URL: `https://applink-api.heroku.com/addons/${ADDON}`, HEROKU_APPLINK_TOKEN: 'tok-0123456789', HEROKU_APP_ID: '11111111-2222-3333-4444-555555555555' };
@@ -38,27 +28,27 @@ describe('planTarget', () => {
       mode: 'platform',
       resolve: { platformUrl: new URL('https://api.heroku.com'), apiKey: 'key-0123456789', app: 'acme-app', addon: 'applink-1', addonService: undefined },
     });
-    const missing = failure(() => planTarget({ app: 'acme-app', appFromFlag: true }, {}));
+    const missing = failureOf(() => planTarget({ app: 'acme-app', appFromFlag: true }, {}));
     expect([missing.code, missing.message]).toEqual(['ERR_HEROKU_API_KEY_MISSING', 'HEROKU_API_KEY is not set: the Heroku token is read only from this variable (never from a flag).']);
   });
 
   it('no app and no direct mode: names what is missing', () => {
-    expect(failure(() => planTarget({ appFromFlag: false }, {})).message).toBe('No app given: the add-on is found through the app it is attached to.');
-    expect(failure(() => planTarget({ appFromFlag: false }, { HEROKU_APPLINK_TOKEN: 'x' })).message).toBe(
+    expect(failureOf(() => planTarget({ appFromFlag: false }, {})).message).toBe('No app given: the add-on is found through the app it is attached to.');
+    expect(failureOf(() => planTarget({ appFromFlag: false }, { HEROKU_APPLINK_TOKEN: 'x' })).message).toBe(
       'No app given, and direct mode needs HEROKU_APPLINK_API_URL and HEROKU_APP_ID as well as HEROKU_APPLINK_TOKEN.',
     );
   });
 
   it('refuses --addon in direct mode, a bad HEROKU_APP_ID and a URL without the add-on id', () => {
-    expect(failure(() => planTarget({ appFromFlag: false, addon: 'x' }, direct)).code).toBe('ERR_ADDON_DIRECT_MODE');
-    expect(failure(() => planTarget({ appFromFlag: false }, { ...direct, HEROKU_APP_ID: 'not an id' })).code).toBe('ERR_APP_ID');
-    expect(failure(() => planTarget({ appFromFlag: false }, { ...direct, HEROKU_APPLINK_API_URL: 'https://applink-api.heroku.com/' })).code).toBe('ERR_URL');
+    expect(failureOf(() => planTarget({ appFromFlag: false, addon: 'x' }, direct)).code).toBe('ERR_ADDON_DIRECT_MODE');
+    expect(failureOf(() => planTarget({ appFromFlag: false }, { ...direct, HEROKU_APP_ID: 'not an id' })).code).toBe('ERR_APP_ID');
+    expect(failureOf(() => planTarget({ appFromFlag: false }, { ...direct, HEROKU_APPLINK_API_URL: 'https://applink-api.heroku.com/' })).code).toBe('ERR_URL');
   });
 });
 
 describe('checkToken', () => {
   it.each(['"quoted-token"', 'two words', 'line\nbreak', "it's"])('refuses %j without printing it', (raw) => {
-    const error = failure(() => checkToken(raw, 'HEROKU_API_KEY'));
+    const error = failureOf(() => checkToken(raw, 'HEROKU_API_KEY'));
     expect([error.code, error.message]).toEqual(['ERR_TOKEN_FORMAT', 'HEROKU_API_KEY is not a usable token: it holds quotes, spaces, line breaks or other characters a token never has.']);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runAuthorize, salesforceHint, type AuthorizeOptions } from '../../../cli/commands/authorize.js';
 import type { Progress } from '../../../cli/deps.js';
-import { AppError } from '../../../cli/errors.js';
+import { failure } from '../../support/app-error.js';
 import { testDeps } from '../../support/harness.js';
 import { ADDON_ID, fakeService } from '../applink/fake-service.js';
 
@@ -44,16 +44,6 @@ const options = (overrides: Partial<AuthorizeOptions> = {}): AuthorizeOptions =>
   json: false,
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 function recordingProgress(): Progress & { events: string[] } {
   const events: string[] = [];

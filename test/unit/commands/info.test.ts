@@ -1,20 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { runInfo } from '../../../cli/commands/info.js';
-import { AppError } from '../../../cli/errors.js';
+import { failure } from '../../support/app-error.js';
 import { testDeps } from '../../support/harness.js';
 import { ADDON_ID, fakeService } from '../applink/fake-service.js';
 
 const env = { HEROKU_APPLINK_API_URL: `https://applink-api.heroku.com/addons/${ADDON_ID}`, HEROKU_APPLINK_TOKEN: 'addon-token-0123456789', HEROKU_APP_ID: '11111111-2222-3333-4444-555555555555' };
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('runInfo', () => {
   it('shows one authorization by alias, without tokens', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { runRemove, type RemoveOptions } from '../../../cli/commands/remove.js';
-import { AppError } from '../../../cli/errors.js';
+import { failure } from '../../support/app-error.js';
 import { testDeps } from '../../support/harness.js';
 import { ADDON_ID, fakeService } from '../applink/fake-service.js';
 
@@ -10,16 +10,6 @@ const GET = `GET /addons/${ADDON_ID}/authorizations/my_org`;
 const FOUND = { status: 200, json: { id: 'auth-1', status: 'authorized', org: { developer_name: 'my_org' } } };
 const NOT_FOUND = { status: 404, json: { id: 'record_not_found', message: 'record not found' } };
 const options = (overrides: Partial<RemoveOptions> = {}): RemoveOptions => ({ developerName: 'my_org', appFromFlag: false, yes: false, json: false, ...overrides });
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('runRemove', () => {
   it('never removes without a confirmation when stdin is not a terminal', async () => {
