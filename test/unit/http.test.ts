@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sleep as realSleep } from '../../cli/deps.js';
-import { AppError, InterruptedError, NetworkError, TimeoutError } from '../../cli/errors.js';
+import { InterruptedError, NetworkError, TimeoutError } from '../../cli/errors.js';
 import { describeUrl, httpRequest, NO_RETRY, parseJson, RETRY_IDEMPOTENT, retryDelayMs, type HttpRequest } from '../../cli/http.js';
+import { failure } from '../support/app-error.js';
 import { fakeFetch, type CannedAnswer } from '../support/fake-fetch.js';
 
 const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -14,16 +15,6 @@ function setup(answers: CannedAnswer[], signal: AbortSignal = new AbortControlle
   const sleeps: number[] = [];
   const deps = { fetch: fake.fetch, now: () => NOW_MS, sleep: async (ms: number) => void sleeps.push(ms), signal };
   return { fake, sleeps, deps };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('httpRequest (fake fetch)', () => {
@@ -83,7 +74,7 @@ describe('httpRequest (fake fetch)', () => {
   it('retries a network error and reports the last one as ERR_NETWORK without the query string', async () => {
     const reset = () => new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
     const { fake, deps } = setup([{ error: reset() }, { error: reset() }, { error: reset() }]);
-    const error = await rejection(httpRequest(REQUEST, deps));
+    const error = await failure(httpRequest(REQUEST, deps));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.code).toBe('ERR_NETWORK');
     expect(error.message).toBe('Could not reach the Example API (POST https://api.example.test/v1/things): ECONNRESET (read ECONNRESET).');
@@ -94,7 +85,7 @@ describe('httpRequest (fake fetch)', () => {
 
   it('times out each attempt and throws ERR_HTTP_TIMEOUT', async () => {
     const { fake, deps } = setup([{ hang: true }, { hang: true }, { hang: true }]);
-    const error = await rejection(httpRequest({ ...REQUEST, timeoutMs: 25 }, deps));
+    const error = await failure(httpRequest({ ...REQUEST, timeoutMs: 25 }, deps));
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.code).toBe('ERR_HTTP_TIMEOUT');
     expect(error.message).toBe('the Example API did not answer POST https://api.example.test/v1/things within 0.025 s.');
@@ -111,7 +102,7 @@ describe('httpRequest (fake fetch)', () => {
     const controller = new AbortController();
     const { deps } = setup([{ hang: true }], controller.signal);
     setTimeout(() => controller.abort('SIGTERM'), 10);
-    const error = await rejection(httpRequest({ ...REQUEST, timeoutMs: 5000 }, deps));
+    const error = await failure(httpRequest({ ...REQUEST, timeoutMs: 5000 }, deps));
     expect(error).toBeInstanceOf(InterruptedError);
     expect(error.code).toBe('ERR_TERMINATED');
     expect(error.message).toBe('Interrupted (SIGTERM) while talking to the Example API.');
@@ -122,7 +113,7 @@ describe('httpRequest (fake fetch)', () => {
     const controller = new AbortController();
     controller.abort('SIGINT');
     const { fake, deps } = setup([], controller.signal);
-    const error = await rejection(httpRequest(REQUEST, deps));
+    const error = await failure(httpRequest(REQUEST, deps));
     expect(error.code).toBe('ERR_INTERRUPTED');
     expect(error.exitCode).toBe(130);
     expect(fake.requests).toHaveLength(0);
@@ -130,20 +121,20 @@ describe('httpRequest (fake fetch)', () => {
 
   it('refuses a body larger than maxResponseBytes (declared or streamed), without retrying', async () => {
     const { fake, deps } = setup([{ status: 200, body: 'x'.repeat(2048) }]);
-    const error = await rejection(httpRequest({ ...REQUEST, maxResponseBytes: 1024 }, deps));
+    const error = await failure(httpRequest({ ...REQUEST, maxResponseBytes: 1024 }, deps));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.code).toBe('ERR_HTTP_BODY_TOO_LARGE');
     expect(error.message).toBe('The Example API answered POST https://api.example.test/v1/things with a body larger than 1024 bytes; it was not read.');
     expect(error.hint).toBe('Check that the URL points at the real service and not at a proxy or another server.');
     expect(fake.requests).toHaveLength(1);
     const declared = setup([{ status: 200, body: 'small', headers: { 'content-length': '99999999' } }]);
-    expect((await rejection(httpRequest(REQUEST, declared.deps))).code).toBe('ERR_HTTP_BODY_TOO_LARGE');
+    expect((await failure(httpRequest(REQUEST, declared.deps))).code).toBe('ERR_HTTP_BODY_TOO_LARGE');
     expect(await httpRequest({ ...REQUEST, maxResponseBytes: 2048 }, setup([{ status: 200, body: 'x'.repeat(2048) }]).deps)).toMatchObject({ status: 200 });
   });
 
   it('never puts the request body in an error', async () => {
     const { deps } = setup([{ error: new TypeError('fetch failed') }]);
-    const error = await rejection(httpRequest({ ...REQUEST, retry: NO_RETRY, body: 'assertion=eyJhbGciOiJSUzI1NiJ9.secret' }, deps));
+    const error = await failure(httpRequest({ ...REQUEST, retry: NO_RETRY, body: 'assertion=eyJhbGciOiJSUzI1NiJ9.secret' }, deps));
     expect(`${error.message}${error.hint}${JSON.stringify(error.details ?? {})}`).not.toContain('eyJhbGciOiJSUzI1NiJ9');
   });
 });
@@ -222,7 +213,7 @@ describe('httpRequest (real HTTP on loopback)', () => {
   });
 
   it('times out a slow server', async () => {
-    const error = await rejection(httpRequest({ ...REQUEST, method: 'GET', body: undefined, url: `${base}/slow`, timeoutMs: 50, retry: NO_RETRY }, deps()));
+    const error = await failure(httpRequest({ ...REQUEST, method: 'GET', body: undefined, url: `${base}/slow`, timeoutMs: 50, retry: NO_RETRY }, deps()));
     expect(error.code).toBe('ERR_HTTP_TIMEOUT');
     expect(error.message).toBe(`the Example API did not answer GET ${base}/slow within 0.05 s.`);
   });
@@ -232,7 +223,7 @@ describe('httpRequest (real HTTP on loopback)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await rejection(httpRequest({ ...REQUEST, url: `http://127.0.0.1:${port}/x`, retry: NO_RETRY }, deps()));
+    const error = await failure(httpRequest({ ...REQUEST, url: `http://127.0.0.1:${port}/x`, retry: NO_RETRY }, deps()));
     expect(error.code).toBe('ERR_NETWORK');
     expect(error.message).toMatch(new RegExp(`^Could not reach the Example API \\(POST http://127\\.0\\.0\\.1:${port}/x\\): ECONNREFUSED`));
   });

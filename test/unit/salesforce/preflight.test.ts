@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { importX509, jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { generateKeyPairSync } from 'node:crypto';
-import { AppError, InputError } from '../../../cli/errors.js';
+import { InputError } from '../../../cli/errors.js';
 import { runPreflight, type PreflightDeps, type PreflightOptions } from '../../../cli/salesforce/preflight.js';
+import { failure } from '../../support/app-error.js';
 import { fakeFetch, type CannedAnswer } from '../../support/fake-fetch.js';
 import { createTestKeyPair, type TestKeyPair } from '../../support/rsa-keys.js';
 
@@ -37,16 +38,6 @@ function setup(answers: CannedAnswer[]) {
     progress: { start: (t) => progress.push(`start ${t}`), update: () => {}, stop: (r) => progress.push(`stop ${r}`), note: () => {} },
   };
   return { fake, deps, progress };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('runPreflight', () => {
@@ -128,7 +119,7 @@ describe('runPreflight', () => {
 
   it('reports a refusal through progress and rethrows the catalogue error', async () => {
     const { deps, progress } = setup([{ status: 400, json: { error: 'invalid_grant', error_description: "user hasn't approved this consumer" } }]);
-    const error = await rejection(runPreflight(pair.privateKey, OPTIONS, deps));
+    const error = await failure(runPreflight(pair.privateKey, OPTIONS, deps));
     expect(error.code).toBe('ERR_SF_USER_NOT_APPROVED');
     expect(progress).toEqual(['start Exchanging the assertion at https://acme.my.salesforce.com', 'stop refused']);
   });
@@ -154,7 +145,7 @@ describe('runPreflight', () => {
       [{ type: 'datacloud' as const, dataspace: '1bad space' }, 'ERR_DATASPACE_INVALID', '--dataspace "1bad space" is not a data space name (a letter, then up to 79 letters, digits and underscores).', 'Use the API name of the data space as Data Cloud shows it, such as default; or leave --dataspace out for the default data space.'],
     ] as Array<[Partial<PreflightOptions>, string, string | undefined, string | undefined]>)('%j is %s', async (change, code, message, hint) => {
       const { fake, deps } = setup([]);
-      const error = await rejection(runPreflight(pair.privateKey, { ...OPTIONS, ...change }, deps));
+      const error = await failure(runPreflight(pair.privateKey, { ...OPTIONS, ...change }, deps));
       expect(error).toBeInstanceOf(InputError);
       expect(error.code).toBe(code);
       expect(error.exitCode).toBe(3);
@@ -166,7 +157,7 @@ describe('runPreflight', () => {
     it('refuses a key that cannot sign RS256 before any request', async () => {
       const { fake, deps } = setup([]);
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-      const error = await rejection(runPreflight(privateKey, OPTIONS, deps));
+      const error = await failure(runPreflight(privateKey, OPTIONS, deps));
       expect(error.code).toBe('ERR_ASSERTION_SIGN');
       expect(error.message).toBe('The private key cannot sign an RS256 assertion: RS256 requires key modulusLength to be 2048 bits or larger.');
       expect(error.hint).toBe("Salesforce's JWT bearer flow needs an RSA key of 2048 bits or more; generate one with: applink-jwt keys generate");

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { AppError, ExitCode, NetworkError, SalesforceError, TimeoutError } from '../../../cli/errors.js';
+import { ExitCode, NetworkError, SalesforceError, TimeoutError } from '../../../cli/errors.js';
 import { catalogueEntry, SALESFORCE_ERRORS } from '../../../cli/salesforce/catalogue.js';
 import { exchangeAssertion, exchangeDataCloudToken, normaliseInstanceUrl, parseIdentityUrl, type TokenDeps } from '../../../cli/salesforce/token.js';
+import { failure } from '../../support/app-error.js';
 import { fakeFetch, type CannedAnswer } from '../../support/fake-fetch.js';
 
 const LOGIN = new URL('https://acme.my.salesforce.com');
@@ -31,16 +32,6 @@ function setup(answers: CannedAnswer[]) {
     signal: new AbortController().signal,
   };
   return { fake, sleeps, deps };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const exchange = (deps: TokenDeps) => exchangeAssertion({ loginUrl: LOGIN, assertion: ASSERTION, timeoutMs: 15000, username: USER, audience: AUD }, deps);
@@ -75,11 +66,11 @@ describe('exchangeAssertion', () => {
 
   it('refuses to send the assertion to a host outside Salesforce, before any request', async () => {
     const { fake, deps } = setup([]);
-    const error = await rejection(exchangeAssertion({ loginUrl: new URL('https://evil.example'), assertion: ASSERTION, timeoutMs: 1000 }, deps));
+    const error = await failure(exchangeAssertion({ loginUrl: new URL('https://evil.example'), assertion: ASSERTION, timeoutMs: 1000 }, deps));
     expect(error.code).toBe('ERR_LOGIN_URL_HOST');
     expect(error.message).toBe('The assertion will not be sent to https://evil.example: evil.example is not a Salesforce host (*.salesforce.com, *.force.com, *.salesforce.mil, *.cloudforce.com, *.sfcrmproducts.cn, *.my.site.com).');
     expect(fake.requests).toHaveLength(0);
-    const http = await rejection(exchangeAssertion({ loginUrl: new URL('http://acme.my.salesforce.com'), assertion: ASSERTION, timeoutMs: 1000 }, deps));
+    const http = await failure(exchangeAssertion({ loginUrl: new URL('http://acme.my.salesforce.com'), assertion: ASSERTION, timeoutMs: 1000 }, deps));
     expect(http.code).toBe('ERR_LOGIN_URL_HOST');
     expect(fake.requests).toHaveLength(0);
   });
@@ -116,7 +107,7 @@ describe('exchangeAssertion', () => {
       ],
     ])('%s "%s" is %s with its fix, and is not retried', async (error, description, code, message, hint) => {
       const { fake, deps, sleeps } = setup([{ status: 400, json: { error, error_description: description } }]);
-      const thrown = await rejection(exchange(deps));
+      const thrown = await failure(exchange(deps));
       expect(thrown).toBeInstanceOf(SalesforceError);
       expect(thrown.code).toBe(code);
       expect(thrown.message).toBe(message);
@@ -151,7 +142,7 @@ describe('exchangeAssertion', () => {
   ];
   it.each(oauthCases)('maps %s "%s" to %s', async (error, description, code) => {
     const { deps } = setup([{ status: 400, json: { error, error_description: description } }]);
-    const thrown = await rejection(exchange(deps));
+    const thrown = await failure(exchange(deps));
     const entry = catalogueEntry(code);
     expect(thrown.code).toBe(code);
     expect(thrown.message).toBe(`${entry.title}: POST ${ENDPOINT} answered 400 ${error} "${description}" for user ${USER}, audience ${AUD}. ${entry.cause}`);
@@ -167,7 +158,7 @@ describe('exchangeAssertion', () => {
 
   it('turns an HTML page into its own error, not a JSON parse crash', async () => {
     const { deps } = setup([{ status: 200, body: '<!DOCTYPE html><html><body>Login</body></html>', headers: { 'content-type': 'text/html;charset=UTF-8' } }]);
-    const thrown = await rejection(exchange(deps));
+    const thrown = await failure(exchange(deps));
     expect(thrown.code).toBe('ERR_SF_HTML_RESPONSE');
     expect(thrown.message).toBe(
       `HTML page instead of a token: POST ${ENDPOINT} answered 200 (an HTML page) for user ${USER}, audience ${AUD}. The login URL answered with an HTML page (a login page, a proxy or a maintenance page), not Salesforce's JSON.`,
@@ -190,7 +181,7 @@ describe('exchangeAssertion', () => {
     [{ status: 200, json: [1, 2] }, 'ERR_SF_NOT_JSON', 'a body that is not JSON, content type application/json;charset=UTF-8'],
   ] as Array<[CannedAnswer & { status: number }, string, string]>)('maps an answer %j to %s', async (answer, code, note) => {
     const { deps, fake } = setup([answer]);
-    const thrown = await rejection(exchange(deps));
+    const thrown = await failure(exchange(deps));
     const entry = catalogueEntry(code);
     expect(thrown.code).toBe(code);
     expect(thrown.message).toBe(`${entry.title}: POST ${ENDPOINT} answered ${answer.status} (${note}) for user ${USER}, audience ${AUD}. ${entry.cause}`);
@@ -200,7 +191,7 @@ describe('exchangeAssertion', () => {
 
   it('never puts the assertion or a token in an error', async () => {
     const { deps } = setup([{ status: 400, json: { error: 'invalid_grant', error_description: 'invalid assertion' } }]);
-    const thrown = await rejection(exchange(deps));
+    const thrown = await failure(exchange(deps));
     expect(JSON.stringify({ message: thrown.message, hint: thrown.hint, details: thrown.details })).not.toContain(ASSERTION);
   });
 
@@ -228,7 +219,7 @@ describe('exchangeAssertion', () => {
 
   it('gives up after three 5xx with ERR_SF_UNAVAILABLE (exit 8)', async () => {
     const { fake, deps } = setup([{ status: 500, body: '' }, { status: 503, body: '' }, { status: 503, body: '<html>maintenance</html>' }]);
-    const thrown = await rejection(exchange(deps));
+    const thrown = await failure(exchange(deps));
     expect(thrown).toBeInstanceOf(NetworkError);
     expect(thrown.code).toBe('ERR_SF_UNAVAILABLE');
     expect(thrown.message).toBe(
@@ -241,7 +232,7 @@ describe('exchangeAssertion', () => {
 
   it('times out each attempt and reports ERR_HTTP_TIMEOUT (exit 7) after three', async () => {
     const { fake, deps } = setup([{ hang: true }, { hang: true }, { hang: true }]);
-    const thrown = await rejection(exchangeAssertion({ loginUrl: LOGIN, assertion: ASSERTION, timeoutMs: 20 }, deps));
+    const thrown = await failure(exchangeAssertion({ loginUrl: LOGIN, assertion: ASSERTION, timeoutMs: 20 }, deps));
     expect(thrown).toBeInstanceOf(TimeoutError);
     expect(thrown.code).toBe('ERR_HTTP_TIMEOUT');
     expect(thrown.message).toBe(`Salesforce did not answer POST ${ENDPOINT} within 0.02 s.`);
@@ -297,7 +288,7 @@ describe('exchangeDataCloudToken', () => {
 
   it('refuses to send the access token to an instance URL outside Salesforce', async () => {
     const { fake, deps } = setup([]);
-    const thrown = await rejection(exchangeDataCloudToken({ ...dcInput, instanceUrl: 'https://collector.example' }, deps));
+    const thrown = await failure(exchangeDataCloudToken({ ...dcInput, instanceUrl: 'https://collector.example' }, deps));
     expect(thrown.code).toBe('ERR_SF_INSTANCE_URL_HOST');
     expect(thrown.message).toBe(
       "Instance URL outside Salesforce: the token answer's instance_url https://collector.example is refused: collector.example is not a Salesforce host (*.salesforce.com, *.force.com, *.salesforce.mil, *.cloudforce.com, *.sfcrmproducts.cn, *.my.site.com). The access token was not sent there.",
@@ -318,7 +309,7 @@ describe('exchangeDataCloudToken', () => {
     [{ status: 200, json: { token_type: 'Bearer' } }, 'ERR_SF_DATACLOUD_UNEXPECTED_RESPONSE', 'answered 200 (no access_token, a valid instance_url)'],
   ] as Array<[CannedAnswer, string, string]>)('maps %j to %s', async (answer, code, said) => {
     const { deps } = setup([answer]);
-    const thrown = await rejection(exchangeDataCloudToken(dcInput, deps));
+    const thrown = await failure(exchangeDataCloudToken(dcInput, deps));
     const entry = catalogueEntry(code);
     expect(thrown.code).toBe(code);
     expect(thrown.message).toBe(`${entry.title}: POST ${DC_ENDPOINT} ${said}. ${entry.cause}`);
@@ -329,7 +320,7 @@ describe('exchangeDataCloudToken', () => {
 
   it('retries a 5xx, then gives up with ERR_SF_DATACLOUD_UNAVAILABLE (exit 8)', async () => {
     const { fake, deps } = setup([{ status: 500 }, { status: 500 }, { status: 500 }]);
-    const thrown = await rejection(exchangeDataCloudToken(dcInput, deps));
+    const thrown = await failure(exchangeDataCloudToken(dcInput, deps));
     expect(thrown.code).toBe('ERR_SF_DATACLOUD_UNAVAILABLE');
     expect(thrown.exitCode).toBe(8);
     expect(fake.requests).toHaveLength(3);
