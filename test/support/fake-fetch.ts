@@ -57,3 +57,17 @@ export function fakeFetch(answers: CannedAnswer[]): FakeFetch {
     },
   };
 }
+
+/** The time `fakeFetchDeps`'s clock is frozen at. */
+export const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
+
+/**
+ * A fake fetch with the rest of an HTTP client's deps: the clock frozen at NOW_MS, a sleep that
+ * records its delay and returns at once, and `signal` (by default one never aborted).
+ */
+export function fakeFetchDeps(answers: CannedAnswer[], signal: AbortSignal = new AbortController().signal) {
+  const fake = fakeFetch(answers);
+  const sleeps: number[] = [];
+  const deps = { fetch: fake.fetch, now: () => NOW_MS, sleep: async (ms: number) => void sleeps.push(ms), signal };
+  return { fake, sleeps, deps };
+}

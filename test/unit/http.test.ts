@@ -5,21 +5,13 @@ import { sleep as realSleep } from '../../cli/deps.js';
 import { InterruptedError, NetworkError, TimeoutError } from '../../cli/errors.js';
 import { describeUrl, httpRequest, NO_RETRY, parseJson, RETRY_IDEMPOTENT, retryDelayMs, type HttpRequest } from '../../cli/http.js';
 import { failure } from '../support/app-error.js';
-import { fakeFetch, type CannedAnswer } from '../support/fake-fetch.js';
+import { fakeFetchDeps, NOW_MS } from '../support/fake-fetch.js';
 
-const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 const REQUEST: HttpRequest = { method: 'POST', url: 'https://api.example.test/v1/things?secret=s3cr3t', body: 'a=1', timeoutMs: 1000, retry: RETRY_IDEMPOTENT, service: 'the Example API' };
-
-function setup(answers: CannedAnswer[], signal: AbortSignal = new AbortController().signal) {
-  const fake = fakeFetch(answers);
-  const sleeps: number[] = [];
-  const deps = { fetch: fake.fetch, now: () => NOW_MS, sleep: async (ms: number) => void sleeps.push(ms), signal };
-  return { fake, sleeps, deps };
-}
 
 describe('httpRequest (fake fetch)', () => {
   it('returns status, headers, text and attempts, sending method, headers and body as given', async () => {
-    const { fake, deps } = setup([{ status: 201, json: { ok: true }, headers: { 'x-request-id': 'r1' } }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 201, json: { ok: true }, headers: { 'x-request-id': 'r1' } }]);
     const response = await httpRequest({ ...REQUEST, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, deps);
     expect(response.status).toBe(201);
     expect(response.text).toBe('{"ok":true}');
@@ -29,7 +21,7 @@ describe('httpRequest (fake fetch)', () => {
   });
 
   it('retries 5xx with growing backoff, then returns the success', async () => {
-    const { fake, sleeps, deps } = setup([{ status: 500 }, { status: 503 }, { status: 200, body: 'ok' }]);
+    const { fake, sleeps, deps } = fakeFetchDeps([{ status: 500 }, { status: 503 }, { status: 200, body: 'ok' }]);
     const response = await httpRequest(REQUEST, deps);
     expect(response).toMatchObject({ status: 200, text: 'ok', attempts: 3 });
     expect(fake.requests).toHaveLength(3);
@@ -41,13 +33,13 @@ describe('httpRequest (fake fetch)', () => {
   });
 
   it('returns the last 5xx after the attempts run out (the caller decides what it means)', async () => {
-    const { fake, deps } = setup([{ status: 502 }, { status: 502 }, { status: 504, body: 'gateway' }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 502 }, { status: 502 }, { status: 504, body: 'gateway' }]);
     expect(await httpRequest(REQUEST, deps)).toMatchObject({ status: 504, text: 'gateway', attempts: 3 });
     expect(fake.requests).toHaveLength(3);
   });
 
   it('honours Retry-After in seconds and as an HTTP date', async () => {
-    const { sleeps, deps } = setup([
+    const { sleeps, deps } = fakeFetchDeps([
       { status: 429, headers: { 'retry-after': '3' } },
       { status: 503, headers: { 'retry-after': new Date(NOW_MS + 5000).toUTCString() } },
       { status: 200 },
@@ -57,23 +49,23 @@ describe('httpRequest (fake fetch)', () => {
   });
 
   it('never retries a 4xx', async () => {
-    const { fake, sleeps, deps } = setup([{ status: 400, json: { error: 'invalid_grant' } }]);
+    const { fake, sleeps, deps } = fakeFetchDeps([{ status: 400, json: { error: 'invalid_grant' } }]);
     expect(await httpRequest(REQUEST, deps)).toMatchObject({ status: 400, attempts: 1 });
     expect(fake.requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
 
   it('does not retry with NO_RETRY (the default)', async () => {
-    const { fake, deps } = setup([{ status: 503 }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 503 }]);
     const { retry: _retry, ...once } = REQUEST;
     expect(await httpRequest(once, deps)).toMatchObject({ status: 503, attempts: 1 });
-    expect(await httpRequest({ ...REQUEST, retry: NO_RETRY }, setup([{ status: 503 }]).deps)).toMatchObject({ attempts: 1 });
+    expect(await httpRequest({ ...REQUEST, retry: NO_RETRY }, fakeFetchDeps([{ status: 503 }]).deps)).toMatchObject({ attempts: 1 });
     expect(fake.requests).toHaveLength(1);
   });
 
   it('retries a network error and reports the last one as ERR_NETWORK without the query string', async () => {
     const reset = () => new TypeError('fetch failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
-    const { fake, deps } = setup([{ error: reset() }, { error: reset() }, { error: reset() }]);
+    const { fake, deps } = fakeFetchDeps([{ error: reset() }, { error: reset() }, { error: reset() }]);
     const error = await failure(httpRequest(REQUEST, deps));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.code).toBe('ERR_NETWORK');
@@ -84,7 +76,7 @@ describe('httpRequest (fake fetch)', () => {
   });
 
   it('times out each attempt and throws ERR_HTTP_TIMEOUT', async () => {
-    const { fake, deps } = setup([{ hang: true }, { hang: true }, { hang: true }]);
+    const { fake, deps } = fakeFetchDeps([{ hang: true }, { hang: true }, { hang: true }]);
     const error = await failure(httpRequest({ ...REQUEST, timeoutMs: 25 }, deps));
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.code).toBe('ERR_HTTP_TIMEOUT');
@@ -94,13 +86,13 @@ describe('httpRequest (fake fetch)', () => {
   });
 
   it('recovers when a timed-out attempt is followed by an answer', async () => {
-    const { deps } = setup([{ hang: true }, { status: 200, body: 'late but fine' }]);
+    const { deps } = fakeFetchDeps([{ hang: true }, { status: 200, body: 'late but fine' }]);
     expect(await httpRequest({ ...REQUEST, timeoutMs: 25 }, deps)).toMatchObject({ status: 200, attempts: 2 });
   });
 
   it('stops with InterruptedError when the signal aborts during a request', async () => {
     const controller = new AbortController();
-    const { deps } = setup([{ hang: true }], controller.signal);
+    const { deps } = fakeFetchDeps([{ hang: true }], controller.signal);
     setTimeout(() => controller.abort('SIGTERM'), 10);
     const error = await failure(httpRequest({ ...REQUEST, timeoutMs: 5000 }, deps));
     expect(error).toBeInstanceOf(InterruptedError);
@@ -112,7 +104,7 @@ describe('httpRequest (fake fetch)', () => {
   it('does not start when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort('SIGINT');
-    const { fake, deps } = setup([], controller.signal);
+    const { fake, deps } = fakeFetchDeps([], controller.signal);
     const error = await failure(httpRequest(REQUEST, deps));
     expect(error.code).toBe('ERR_INTERRUPTED');
     expect(error.exitCode).toBe(130);
@@ -120,20 +112,20 @@ describe('httpRequest (fake fetch)', () => {
   });
 
   it('refuses a body larger than maxResponseBytes (declared or streamed), without retrying', async () => {
-    const { fake, deps } = setup([{ status: 200, body: 'x'.repeat(2048) }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 200, body: 'x'.repeat(2048) }]);
     const error = await failure(httpRequest({ ...REQUEST, maxResponseBytes: 1024 }, deps));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.code).toBe('ERR_HTTP_BODY_TOO_LARGE');
     expect(error.message).toBe('The Example API answered POST https://api.example.test/v1/things with a body larger than 1024 bytes; it was not read.');
     expect(error.hint).toBe('Check that the URL points at the real service and not at a proxy or another server.');
     expect(fake.requests).toHaveLength(1);
-    const declared = setup([{ status: 200, body: 'small', headers: { 'content-length': '99999999' } }]);
+    const declared = fakeFetchDeps([{ status: 200, body: 'small', headers: { 'content-length': '99999999' } }]);
     expect((await failure(httpRequest(REQUEST, declared.deps))).code).toBe('ERR_HTTP_BODY_TOO_LARGE');
-    expect(await httpRequest({ ...REQUEST, maxResponseBytes: 2048 }, setup([{ status: 200, body: 'x'.repeat(2048) }]).deps)).toMatchObject({ status: 200 });
+    expect(await httpRequest({ ...REQUEST, maxResponseBytes: 2048 }, fakeFetchDeps([{ status: 200, body: 'x'.repeat(2048) }]).deps)).toMatchObject({ status: 200 });
   });
 
   it('never puts the request body in an error', async () => {
-    const { deps } = setup([{ error: new TypeError('fetch failed') }]);
+    const { deps } = fakeFetchDeps([{ error: new TypeError('fetch failed') }]);
     const error = await failure(httpRequest({ ...REQUEST, retry: NO_RETRY, body: 'assertion=eyJhbGciOiJSUzI1NiJ9.secret' }, deps));
     expect(`${error.message}${error.hint}${JSON.stringify(error.details ?? {})}`).not.toContain('eyJhbGciOiJSUzI1NiJ9');
   });

@@ -5,10 +5,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { InputError } from '../../../cli/errors.js';
 import { runPreflight, type PreflightDeps, type PreflightOptions } from '../../../cli/salesforce/preflight.js';
 import { failure } from '../../support/app-error.js';
-import { fakeFetch, type CannedAnswer } from '../../support/fake-fetch.js';
+import { fakeFetchDeps, NOW_MS, type CannedAnswer } from '../../support/fake-fetch.js';
 import { createTestKeyPair, type TestKeyPair } from '../../support/rsa-keys.js';
 
-const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 const ACCESS_TOKEN = '00D5g000004ABCD!AQ8AQJXg5oj8jXSgxJfA0lBog.39AsX';
 const DC_TOKEN = 'eyJraWQiOiJDT1JFIn0.eyJhdWRpZW5jZVRlbmFudElkIjoiYTM2MC9mYWxjb25kZXYvYWJjIn0.sig';
 const SUCCESS = {
@@ -28,13 +27,10 @@ const OPTIONS: PreflightOptions = {
 };
 
 function setup(answers: CannedAnswer[]) {
-  const fake = fakeFetch(answers);
+  const { fake, deps: clientDeps } = fakeFetchDeps(answers);
   const progress: string[] = [];
   const deps: PreflightDeps = {
-    fetch: fake.fetch,
-    now: () => NOW_MS,
-    sleep: async () => {},
-    signal: new AbortController().signal,
+    ...clientDeps,
     progress: { start: (t) => progress.push(`start ${t}`), update: () => {}, stop: (r) => progress.push(`stop ${r}`), note: () => {} },
   };
   return { fake, deps, progress };

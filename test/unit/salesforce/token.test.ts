@@ -3,7 +3,7 @@ import { ExitCode, NetworkError, SalesforceError, TimeoutError } from '../../../
 import { catalogueEntry, SALESFORCE_ERRORS } from '../../../cli/salesforce/catalogue.js';
 import { exchangeAssertion, exchangeDataCloudToken, normaliseInstanceUrl, parseIdentityUrl, type TokenDeps } from '../../../cli/salesforce/token.js';
 import { failure } from '../../support/app-error.js';
-import { fakeFetch, type CannedAnswer } from '../../support/fake-fetch.js';
+import { fakeFetchDeps, type CannedAnswer } from '../../support/fake-fetch.js';
 
 const LOGIN = new URL('https://acme.my.salesforce.com');
 const ENDPOINT = 'https://acme.my.salesforce.com/services/oauth2/token';
@@ -20,25 +20,11 @@ const SUCCESS = {
 const USER = 'ci@example.com';
 const AUD = 'https://acme.my.salesforce.com';
 
-function setup(answers: CannedAnswer[]) {
-  const fake = fakeFetch(answers);
-  const sleeps: number[] = [];
-  const deps: TokenDeps = {
-    fetch: fake.fetch,
-    now: () => Date.UTC(2026, 10, 28, 12, 0, 0),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    signal: new AbortController().signal,
-  };
-  return { fake, sleeps, deps };
-}
-
 const exchange = (deps: TokenDeps) => exchangeAssertion({ loginUrl: LOGIN, assertion: ASSERTION, timeoutMs: 15000, username: USER, audience: AUD }, deps);
 
 describe('exchangeAssertion', () => {
   it('posts exactly the JWT bearer form to <login-url>/services/oauth2/token and parses the answer', async () => {
-    const { fake, deps } = setup([{ status: 200, json: SUCCESS }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 200, json: SUCCESS }]);
     const token = await exchange(deps);
     expect(fake.requests).toHaveLength(1);
     const [request] = fake.requests;
@@ -59,13 +45,13 @@ describe('exchangeAssertion', () => {
   });
 
   it('posts to the origin of the login URL only, whatever path the URL object had', async () => {
-    const { fake, deps } = setup([{ status: 200, json: SUCCESS }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 200, json: SUCCESS }]);
     await exchangeAssertion({ loginUrl: new URL('http://127.0.0.1:4010/some/path'), assertion: ASSERTION, timeoutMs: 1000 }, deps);
     expect(fake.requests[0]!.url).toBe('http://127.0.0.1:4010/services/oauth2/token');
   });
 
   it('refuses to send the assertion to a host outside Salesforce, before any request', async () => {
-    const { fake, deps } = setup([]);
+    const { fake, deps } = fakeFetchDeps([]);
     const error = await failure(exchangeAssertion({ loginUrl: new URL('https://evil.example'), assertion: ASSERTION, timeoutMs: 1000 }, deps));
     expect(error.code).toBe('ERR_LOGIN_URL_HOST');
     expect(error.message).toBe('The assertion will not be sent to https://evil.example: evil.example is not a Salesforce host (*.salesforce.com, *.force.com, *.salesforce.mil, *.cloudforce.com, *.sfcrmproducts.cn, *.my.site.com).');
@@ -106,7 +92,7 @@ describe('exchangeAssertion', () => {
         "Copy the Consumer Key from the external client app's OAuth settings into --client-id (or SF_CLIENT_ID), and use the login URL of the org that owns the app. Changes to the app can take up to 10 minutes to reach the login servers.",
       ],
     ])('%s "%s" is %s with its fix, and is not retried', async (error, description, code, message, hint) => {
-      const { fake, deps, sleeps } = setup([{ status: 400, json: { error, error_description: description } }]);
+      const { fake, deps, sleeps } = fakeFetchDeps([{ status: 400, json: { error, error_description: description } }]);
       const thrown = await failure(exchange(deps));
       expect(thrown).toBeInstanceOf(SalesforceError);
       expect(thrown.code).toBe(code);
@@ -141,7 +127,7 @@ describe('exchangeAssertion', () => {
     ['server_busy', 'try later', 'ERR_SF_REFUSED'],
   ];
   it.each(oauthCases)('maps %s "%s" to %s', async (error, description, code) => {
-    const { deps } = setup([{ status: 400, json: { error, error_description: description } }]);
+    const { deps } = fakeFetchDeps([{ status: 400, json: { error, error_description: description } }]);
     const thrown = await failure(exchange(deps));
     const entry = catalogueEntry(code);
     expect(thrown.code).toBe(code);
@@ -157,7 +143,7 @@ describe('exchangeAssertion', () => {
   });
 
   it('turns an HTML page into its own error, not a JSON parse crash', async () => {
-    const { deps } = setup([{ status: 200, body: '<!DOCTYPE html><html><body>Login</body></html>', headers: { 'content-type': 'text/html;charset=UTF-8' } }]);
+    const { deps } = fakeFetchDeps([{ status: 200, body: '<!DOCTYPE html><html><body>Login</body></html>', headers: { 'content-type': 'text/html;charset=UTF-8' } }]);
     const thrown = await failure(exchange(deps));
     expect(thrown.code).toBe('ERR_SF_HTML_RESPONSE');
     expect(thrown.message).toBe(
@@ -180,7 +166,7 @@ describe('exchangeAssertion', () => {
     [{ status: 200, json: { id: SUCCESS.id } }, 'ERR_SF_UNEXPECTED_RESPONSE', 'no access_token, instance_url'],
     [{ status: 200, json: [1, 2] }, 'ERR_SF_NOT_JSON', 'a body that is not JSON, content type application/json;charset=UTF-8'],
   ] as Array<[CannedAnswer & { status: number }, string, string]>)('maps an answer %j to %s', async (answer, code, note) => {
-    const { deps, fake } = setup([answer]);
+    const { deps, fake } = fakeFetchDeps([answer]);
     const thrown = await failure(exchange(deps));
     const entry = catalogueEntry(code);
     expect(thrown.code).toBe(code);
@@ -190,13 +176,13 @@ describe('exchangeAssertion', () => {
   });
 
   it('never puts the assertion or a token in an error', async () => {
-    const { deps } = setup([{ status: 400, json: { error: 'invalid_grant', error_description: 'invalid assertion' } }]);
+    const { deps } = fakeFetchDeps([{ status: 400, json: { error: 'invalid_grant', error_description: 'invalid assertion' } }]);
     const thrown = await failure(exchange(deps));
     expect(JSON.stringify({ message: thrown.message, hint: thrown.hint, details: thrown.details })).not.toContain(ASSERTION);
   });
 
   it('retries a 5xx and succeeds', async () => {
-    const { fake, deps, sleeps } = setup([{ status: 503, body: 'busy' }, { status: 502, body: '<html>bad gateway</html>' }, { status: 200, json: SUCCESS }]);
+    const { fake, deps, sleeps } = fakeFetchDeps([{ status: 503, body: 'busy' }, { status: 502, body: '<html>bad gateway</html>' }, { status: 200, json: SUCCESS }]);
     const token = await exchange(deps);
     expect(token.orgId).toBe('00D5g000004ABCDEAY');
     expect(fake.requests).toHaveLength(3);
@@ -205,20 +191,20 @@ describe('exchangeAssertion', () => {
   });
 
   it('honours Retry-After on 429', async () => {
-    const { fake, deps, sleeps } = setup([{ status: 429, body: '', headers: { 'retry-after': '2' } }, { status: 200, json: SUCCESS }]);
+    const { fake, deps, sleeps } = fakeFetchDeps([{ status: 429, body: '', headers: { 'retry-after': '2' } }, { status: 200, json: SUCCESS }]);
     await exchange(deps);
     expect(fake.requests).toHaveLength(2);
     expect(sleeps).toEqual([2000]);
   });
 
   it('retries a network error', async () => {
-    const { fake, deps } = setup([{ error: new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }) }, { status: 200, json: SUCCESS }]);
+    const { fake, deps } = fakeFetchDeps([{ error: new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }) }, { status: 200, json: SUCCESS }]);
     await exchange(deps);
     expect(fake.requests).toHaveLength(2);
   });
 
   it('gives up after three 5xx with ERR_SF_UNAVAILABLE (exit 8)', async () => {
-    const { fake, deps } = setup([{ status: 500, body: '' }, { status: 503, body: '' }, { status: 503, body: '<html>maintenance</html>' }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 500, body: '' }, { status: 503, body: '' }, { status: 503, body: '<html>maintenance</html>' }]);
     const thrown = await failure(exchange(deps));
     expect(thrown).toBeInstanceOf(NetworkError);
     expect(thrown.code).toBe('ERR_SF_UNAVAILABLE');
@@ -231,7 +217,7 @@ describe('exchangeAssertion', () => {
   });
 
   it('times out each attempt and reports ERR_HTTP_TIMEOUT (exit 7) after three', async () => {
-    const { fake, deps } = setup([{ hang: true }, { hang: true }, { hang: true }]);
+    const { fake, deps } = fakeFetchDeps([{ hang: true }, { hang: true }, { hang: true }]);
     const thrown = await failure(exchangeAssertion({ loginUrl: LOGIN, assertion: ASSERTION, timeoutMs: 20 }, deps));
     expect(thrown).toBeInstanceOf(TimeoutError);
     expect(thrown.code).toBe('ERR_HTTP_TIMEOUT');
@@ -262,7 +248,7 @@ describe('exchangeDataCloudToken', () => {
   const dcInput = { instanceUrl: 'https://acme.my.salesforce.com', accessToken: ACCESS_TOKEN, timeoutMs: 15000 };
 
   it('posts exactly the token-exchange form to <instance_url>/services/a360/token and normalises the tenant URL', async () => {
-    const { fake, deps } = setup([
+    const { fake, deps } = fakeFetchDeps([
       { status: 200, json: { access_token: DC_TOKEN, instance_url: 'gy3tcnzyg8.c360a.salesforce.com', token_type: 'Bearer', issued_token_type: 'urn:ietf:params:oauth:token-type:jwt', expires_in: 7191 } },
     ]);
     const result = await exchangeDataCloudToken({ ...dcInput, dataspace: 'default' }, deps);
@@ -280,14 +266,14 @@ describe('exchangeDataCloudToken', () => {
   });
 
   it('sends no dataspace when none is given, and keeps a tenant URL that has its scheme', async () => {
-    const { fake, deps } = setup([{ status: 200, json: { access_token: DC_TOKEN, instance_url: 'https://t.c360a.salesforce.com/' } }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 200, json: { access_token: DC_TOKEN, instance_url: 'https://t.c360a.salesforce.com/' } }]);
     const result = await exchangeDataCloudToken(dcInput, deps);
     expect(result).toEqual({ accessToken: DC_TOKEN, tenantUrl: 'https://t.c360a.salesforce.com' });
     expect(Object.keys(fake.form(0)).sort()).toEqual(['grant_type', 'subject_token', 'subject_token_type']);
   });
 
   it('refuses to send the access token to an instance URL outside Salesforce', async () => {
-    const { fake, deps } = setup([]);
+    const { fake, deps } = fakeFetchDeps([]);
     const thrown = await failure(exchangeDataCloudToken({ ...dcInput, instanceUrl: 'https://collector.example' }, deps));
     expect(thrown.code).toBe('ERR_SF_INSTANCE_URL_HOST');
     expect(thrown.message).toBe(
@@ -295,7 +281,7 @@ describe('exchangeDataCloudToken', () => {
     );
     expect(thrown.hint).toBe('Check --login-url; if your org really is served from a custom domain, allow it with --allow-login-host <host>.');
     expect(fake.requests).toHaveLength(0);
-    const allowed = setup([{ status: 200, json: { access_token: DC_TOKEN, instance_url: 't.example' } }]);
+    const allowed = fakeFetchDeps([{ status: 200, json: { access_token: DC_TOKEN, instance_url: 't.example' } }]);
     await exchangeDataCloudToken({ ...dcInput, instanceUrl: 'https://collector.example', allowHosts: ['collector.example'] }, allowed.deps);
     expect(allowed.fake.requests[0]!.url).toBe('https://collector.example/services/a360/token');
   });
@@ -308,7 +294,7 @@ describe('exchangeDataCloudToken', () => {
     [{ status: 200, body: 'garbage', headers: { 'content-type': 'text/plain' } }, 'ERR_SF_DATACLOUD_NOT_JSON', 'answered 200 (a body that is not JSON, content type text/plain)'],
     [{ status: 200, json: { token_type: 'Bearer' } }, 'ERR_SF_DATACLOUD_UNEXPECTED_RESPONSE', 'answered 200 (no access_token, a valid instance_url)'],
   ] as Array<[CannedAnswer, string, string]>)('maps %j to %s', async (answer, code, said) => {
-    const { deps } = setup([answer]);
+    const { deps } = fakeFetchDeps([answer]);
     const thrown = await failure(exchangeDataCloudToken(dcInput, deps));
     const entry = catalogueEntry(code);
     expect(thrown.code).toBe(code);
@@ -319,7 +305,7 @@ describe('exchangeDataCloudToken', () => {
   });
 
   it('retries a 5xx, then gives up with ERR_SF_DATACLOUD_UNAVAILABLE (exit 8)', async () => {
-    const { fake, deps } = setup([{ status: 500 }, { status: 500 }, { status: 500 }]);
+    const { fake, deps } = fakeFetchDeps([{ status: 500 }, { status: 500 }, { status: 500 }]);
     const thrown = await failure(exchangeDataCloudToken(dcInput, deps));
     expect(thrown.code).toBe('ERR_SF_DATACLOUD_UNAVAILABLE');
     expect(thrown.exitCode).toBe(8);
