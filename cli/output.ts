@@ -14,6 +14,8 @@ export interface CommandResult<T = unknown> {
   warnings?: string[];
   /** Set when the command ran to the end but its verdict is a failure (a check that failed). */
   exitCode?: number;
+  /** Print the JSON document on one line (for commands whose `--json` output is JSON Lines). */
+  jsonLines?: boolean;
 }
 
 /** Prints a command's result and returns the exit code it asks for. */
@@ -22,7 +24,7 @@ export function printResult(result: CommandResult, json: boolean, deps: Pick<Dep
   if (json) {
     const document =
       warnings.length > 0 && isPlainObject(result.json) ? { ...result.json, warnings } : result.json;
-    deps.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    deps.stdout(`${result.jsonLines ? JSON.stringify(document) : JSON.stringify(document, null, 2)}\n`);
   } else {
     for (const warning of warnings) deps.stderr(`Warning: ${warning}\n`);
     if (result.text) deps.stdout(`${result.text}\n`);

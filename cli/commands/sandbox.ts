@@ -120,6 +120,8 @@ export async function runSandbox(options: SandboxCommandOptions, deps: Deps): Pr
     return {
       json: { stopped: true, signal: reason, requests: sandbox.requestLog.length },
       text: `Sandbox stopped (${reason}) after ${sandbox.requestLog.length} request${sandbox.requestLog.length === 1 ? '' : 's'}.`,
+      // With --json the output is JSON Lines: the started document, then this one.
+      jsonLines: true,
     };
   } finally {
     await sandbox.close();

@@ -72,7 +72,7 @@ describe('applink-jwt sandbox (built binary)', () => {
     await expect(fetch(`${url}/__sandbox/health`)).rejects.toThrow();
   });
 
-  it('prints one JSON line first with --json, and exits 0 on SIGTERM', async () => {
+  it('prints JSON Lines with --json (started, then stopped), and exits 0 on SIGTERM', async () => {
     const child = spawnSandbox(['--json', '--state', 'test/fixtures/sandbox/state.yml']);
     const out = await waitForOutput(child, /\n/);
     const document = JSON.parse(out.split('\n')[0]!) as { url: string; env: Record<string, string> };
@@ -82,7 +82,10 @@ describe('applink-jwt sandbox (built binary)', () => {
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(String(result.stdout).split('\n').slice(1).join('\n'))).toEqual({ stopped: true, signal: 'SIGTERM', requests: 1 });
+    // JSON Lines: exactly two lines, each a whole document.
+    const lines = String(result.stdout).trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!)).toEqual({ stopped: true, signal: 'SIGTERM', requests: 1 });
   });
 
   it('exits 3 with the file and path named for a bad state file', async () => {

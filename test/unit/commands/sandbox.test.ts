@@ -35,7 +35,7 @@ describe('runSandbox', () => {
     expect((await fetch(`${url}/__sandbox/health`)).status).toBe(200);
     stop('SIGINT');
     const result = await running;
-    expect(result).toEqual({ json: { stopped: true, signal: 'SIGINT', requests: 1 }, text: 'Sandbox stopped (SIGINT) after 1 request.' });
+    expect(result).toEqual({ json: { stopped: true, signal: 'SIGINT', requests: 1 }, text: 'Sandbox stopped (SIGINT) after 1 request.', jsonLines: true });
     await expect(fetch(`${url}/__sandbox/health`)).rejects.toThrow();
   });
 
