@@ -37,10 +37,12 @@ export function invalidSession(): Reply {
 
 /**
  * The audiences an org accepts: the login host of its type, its My Domain, and this server's own
- * origin (the sandbox plays the My Domain host). A trailing slash is tolerated.
+ * origin (the sandbox plays the My Domain host), by address or as `localhost` (both reach it). A
+ * trailing slash is tolerated.
  */
 export function allowedAudiences(org: SandboxOrg, sandboxUrl: string): string[] {
-  return [org.type === 'sandbox' ? SANDBOX_LOGIN_URL : PRODUCTION_LOGIN_URL, org.myDomain, new URL(sandboxUrl).origin];
+  const own = new URL(sandboxUrl);
+  return [org.type === 'sandbox' ? SANDBOX_LOGIN_URL : PRODUCTION_LOGIN_URL, org.myDomain, own.origin, `${own.protocol}//localhost:${own.port}`];
 }
 
 function audienceAllowed(aud: unknown, allowed: string[]): boolean {

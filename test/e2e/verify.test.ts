@@ -90,6 +90,13 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     expect(last.bodyFields).toEqual({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: '[REDACTED]' });
   });
 
+  it('accepts the sandbox addressed as localhost (its login URL and audience)', async () => {
+    const localhost = server.url.replace('127.0.0.1', 'localhost');
+    const result = await verify(['--login-url', localhost]);
+    expect(result.exitCode).toBe(0);
+    expect(lines(result.stdout)).toContain(`  Audience:     ${localhost}`);
+  });
+
   it('prints --json and nothing on stderr, reading the key from --jwt-key-file', async () => {
     const keyFile = join(dir, 'server.key');
     await writeFile(keyFile, pair.privateKeyPem, { mode: 0o600 });
