@@ -22,7 +22,10 @@ export interface AddonSelectionOptions {
 export const DIRECT_MODE_VARIABLES = ['HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID'] as const;
 
 /** A checked plan: either the finished direct-mode target, or what the Platform API lookup needs. */
-export type TargetPlan = { mode: 'direct'; target: AppLinkTarget } | { mode: 'platform'; resolve: ResolveAddonOptions };
+export type TargetPlan = ({ mode: 'direct'; target: AppLinkTarget } | { mode: 'platform'; resolve: ResolveAddonOptions }) & {
+  /** What the user may not expect about the choice (printed as warnings by the command). */
+  warnings: string[];
+};
 
 /**
  * Checks everything local about the add-on selection and its secrets and says how to reach the
@@ -50,8 +53,14 @@ export function planTarget(options: AddonSelectionOptions, env: Deps['env']): Ta
         hint: 'Set it with heroku apps:info --json -a <app> | jq -r .app.id.',
       });
     }
+    // An app from the environment does not turn direct mode off (only the -a flag does): say so.
+    const warnings =
+      options.app !== undefined && options.app !== ''
+        ? ['HEROKU_APP (or HEROKU_APP_NAME) is set but not used: HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID select direct mode. Pass -a/--app to go through the Platform API instead.']
+        : [];
     return {
       mode: 'direct',
+      warnings,
       target: {
         mode: 'direct',
         appId,
@@ -84,6 +93,7 @@ export function planTarget(options: AddonSelectionOptions, env: Deps['env']): Ta
   }
   return {
     mode: 'platform',
+    warnings: [],
     resolve: {
       platformUrl: checkPlatformApiUrl(env.HEROKU_API_URL),
       apiKey: checkToken(rawKey, 'HEROKU_API_KEY'),

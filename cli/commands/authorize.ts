@@ -59,7 +59,7 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
   };
   const input = checkPreflightInput(preflightOptions);
   const key = await loadPrivateKey(options, deps);
-  const warnings = [...key.warnings, ...input.warnings];
+  const warnings = [...plan.warnings, ...key.warnings, ...input.warnings];
 
   try {
     // 2. The preflight: nothing goes to Heroku when Salesforce refuses the key.

@@ -18,9 +18,10 @@ export interface InfoOptions extends AddonSelectionOptions {
  */
 export async function runInfo(options: InfoOptions, deps: Deps): Promise<CommandResult<Authorization>> {
   const name = checkLookupName(options.developerName);
-  const target = await resolveTarget(planTarget(options, deps.env), deps);
+  const plan = planTarget(options, deps.env);
+  const target = await resolveTarget(plan, deps);
   const authorization = stripTokens(await getAuthorization(target, name, deps));
-  return { json: authorization, text: describeAuthorization(authorization).join('\n') };
+  return { json: authorization, text: describeAuthorization(authorization).join('\n'), warnings: plan.warnings };
 }
 
 /**

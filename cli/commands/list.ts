@@ -16,7 +16,7 @@ export async function runList(options: ListOptions, deps: Deps): Promise<Command
   const authorizations = stripTokens(await listAuthorizations(target, deps));
   const on = target.mode === 'platform' ? `add-on ${target.addonName} on app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;
   if (authorizations.length === 0) {
-    return { json: [], text: `There are no Heroku AppLink authorizations for ${on}.` };
+    return { json: [], text: `There are no Heroku AppLink authorizations for ${on}.`, warnings: plan.warnings };
   }
   const failed = authorizations.filter((authorization) => ['failed', 'error', 'disconnected'].includes(authorization.status));
   const lines = [formatAuthorizationTable(authorizations)];
@@ -24,5 +24,5 @@ export async function runList(options: ListOptions, deps: Deps): Promise<Command
     const names = failed.map((authorization) => developerNameOf(authorization) ?? String(authorization.id)).join(', ');
     lines.push('', `Not working: ${names}. See why with applink-jwt info <developer-name>${target.mode === 'platform' ? ` -a ${target.appName}` : ''}; re-create with applink-jwt authorize <developer-name> --replace.`);
   }
-  return { json: authorizations, text: lines.join('\n') };
+  return { json: authorizations, text: lines.join('\n'), warnings: plan.warnings };
 }

@@ -45,6 +45,7 @@ export async function runRemove(options: RemoveOptions, deps: Deps): Promise<Com
   return {
     json: { removed: name, addon: target.addonName, ...(target.appName ? { app: target.appName } : {}), mode: target.mode },
     text: `Removed authorization ${name} from ${on}.`,
+    warnings: plan.warnings,
   };
 }
 

@@ -10,6 +10,9 @@ describe('planTarget', () => {
     const plan = planTarget({ app: 'acme-app', appFromFlag: false }, { ...direct, HEROKU_APP: 'acme-app' });
     expect(plan).toEqual({
       mode: 'direct',
+      warnings: [
+        'HEROKU_APP (or HEROKU_APP_NAME) is set but not used: HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID select direct mode. Pass -a/--app to go through the Platform API instead.',
+      ],
       target: {
         mode: 'direct',
         appId: direct.HEROKU_APP_ID,
@@ -22,10 +25,15 @@ describe('planTarget', () => {
     });
   });
 
+  it('direct mode without an app in the environment warns about nothing', () => {
+    expect(planTarget({ appFromFlag: false }, direct).warnings).toEqual([]);
+  });
+
   it('platform mode with --app, needing HEROKU_API_KEY', () => {
     const plan = planTarget({ app: 'acme-app', appFromFlag: true, addon: 'applink-1' }, { ...direct, HEROKU_API_KEY: ' key-0123456789\n' });
     expect(plan).toEqual({
       mode: 'platform',
+      warnings: [],
       resolve: { platformUrl: new URL('https://api.heroku.com'), apiKey: 'key-0123456789', app: 'acme-app', addon: 'applink-1', addonService: undefined },
     });
     const missing = failureOf(() => planTarget({ app: 'acme-app', appFromFlag: true }, {}));

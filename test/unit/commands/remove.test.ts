@@ -39,7 +39,7 @@ describe('runRemove', () => {
     expect(refused.code).toBe('ERR_CONFIRM_MISMATCH');
     expect(service.requests).toEqual([]);
     const result = await runRemove(options(), testDeps({ env, fetch: service.fetch, stdinIsTTY: true, prompt: ask('my_org\n') }));
-    expect(result).toEqual({ json: { removed: 'my_org', addon: ADDON_ID, mode: 'direct' }, text: `Removed authorization my_org from add-on ${ADDON_ID} (direct mode).` });
+    expect(result).toEqual({ json: { removed: 'my_org', addon: ADDON_ID, mode: 'direct' }, text: `Removed authorization my_org from add-on ${ADDON_ID} (direct mode).`, warnings: [] });
     expect(questions).toEqual(Array(2).fill('Remove the AppLink authorization my_org? Type its developer name to confirm: '));
     expect(service.calls()).toEqual([GET, DELETE]);
   });
