@@ -1,21 +1,10 @@
 /** `applink-jwt demo` end to end: the built binary runs the whole flow on its in-process sandbox. */
 import { describe, expect, it } from '@jest/globals';
 import { ROOT, runBin } from '../support/harness.js';
+import { findSecretShapes } from '../support/leak-guard.js';
 
-/**
- * The leak guard for the demo: its secrets are made inside the process (so `expectNoSecrets` cannot
- * know their values), but their shapes are known: PEM armour, issued tokens, sandbox keys, JWTs.
- */
-function demoLeaks(text: string): string[] {
-  const patterns: Array<[string, RegExp]> = [
-    ['a PEM private key', /PRIVATE KEY/],
-    ['an access token (<org id>!<secret>)', /00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{8,}/],
-    ['the sandbox HEROKU_API_KEY', /HRKU-sandbox-[0-9a-f]{8,}/],
-    ['an add-on token', /applink-sandbox-[0-9a-f]{16,}/],
-    ['an assertion or JWT', /eyJ[A-Za-z0-9_-]{10,}\.eyJ/],
-  ];
-  return patterns.filter(([, pattern]) => pattern.test(text)).map(([name]) => name);
-}
+/** The demo's secrets are made inside its process: the leak guard looks for their shapes. */
+const demoLeaks = (text: string) => findSecretShapes([text]);
 
 describe('applink-jwt demo', () => {
   it('runs every step and exits 0', async () => {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { findSecrets } from '../support/leak-guard.js';
+import { findSecretShapes, findSecrets } from '../support/leak-guard.js';
 
 describe('leak guard', () => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -18,6 +18,14 @@ describe('leak guard', () => {
 
   it('catches a whole token', () => {
     expect(findSecrets(['Bearer 00D000000000001!abcdefghijkl'], { tokens: ['00D000000000001!abcdefghijkl'] })).toHaveLength(1);
+  });
+
+  it('finds secrets by shape when their values are unknown (a key body without armour, tokens, JWTs)', () => {
+    expect(findSecretShapes(['Authorized demo_org (org 00DSB00000000012AA), certificate 8A:F9:6B:8B', '{"durationMs": 12}'])).toEqual([]);
+    expect(findSecretShapes([`key: ${body.slice(0, 80)}`])).toEqual(['a base64 run of 64+ characters (a key body?) in text #0']);
+    expect(findSecretShapes(['ok', pem])).toEqual(['a PEM private key in text #1', 'a base64 run of 64+ characters (a key body?) in text #1']);
+    expect(findSecretShapes(['token 00DSB00000000012!AbCdEfGh12345'])).toEqual(['an access token (<org id>!<secret>) in text #0']);
+    expect(findSecretShapes(['eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.sig'])).toEqual(['an assertion or JWT in text #0']);
   });
 });
 
@@ -53,4 +61,5 @@ describe('the end-to-end helper (binRunner.leaks) fails when a secret appears', 
       await cleanup();
     }
   });
+
 });
