@@ -25,7 +25,11 @@
  *   backgrounded one is stopped by the page's own `kill`.
  * - `npm ci` is a no-op (this test runs after it); `npm test` is a no-op (this run is it; the last
  *   test checks that `.ci/run` runs exactly those two); `npm run demo` runs `applink-jwt demo`.
- *   Any other `npm` command must be marked.
+ *   The development scripts run in the repository: `npm run orb:pack` and `npm run orb:validate`
+ *   as they are; `npm run docs` with `--check` (it must not rewrite the pages under test);
+ *   `npm run build` as its type-check (the bundle is the one this run uses: rebuilding it under
+ *   the other tests would race them); `npm run bench` as the bench script with 2 runs instead of
+ *   15 (same reason, and time). Any other `npm` command must be marked.
  * - Every output is scanned for the private keys the page generated and the access tokens the
  *   sandbox issued (the sandbox's own HEROKU_API_KEY and add-on token are printed on purpose by
  *   `applink-jwt sandbox`).
@@ -102,8 +106,12 @@ export function transformCommand(text: string, sandboxUrl: string): string {
     .replace(/https:\/\/[a-z0-9.-]*\.(salesforce|force)\.com\b/gi, sandboxUrl)
     .replace(/\bnpm ci\b/g, ':')
     .replace(/\bnpm test\b/g, ':')
-    .replace(/\bnpm run demo\b/g, 'applink-jwt demo');
-  if (/\bnpm\b/.test(out.replace(/#.*$/, ''))) throw new Error(`Unmarked npm command: ${text} (run it here, or mark it "# not run by the docs test: <reason>")`);
+    .replace(/\bnpm run demo\b/g, 'applink-jwt demo')
+    .replace(/\bnpm run (orb:pack|orb:validate)\b/g, '(cd "$DOCS_ROOT" && npm run --silent $1)')
+    .replace(/\bnpm run docs\b(?! --)/g, '(cd "$DOCS_ROOT" && npm run --silent docs -- --check)')
+    .replace(/\bnpm run build\b/g, '(cd "$DOCS_ROOT" && npx tsc --noEmit -p tsconfig.json)')
+    .replace(/\bnpm run bench\b/g, '(cd "$DOCS_ROOT" && BENCH_RUNS=2 node scripts/run-ts.mjs scripts/bench.ts)');
+  if (/\bnpm\b(?! run --silent (orb:pack|orb:validate|docs -- --check)\))/.test(out.replace(/#.*$/, ''))) throw new Error(`Unmarked npm command: ${text} (run it here, or mark it "# not run by the docs test: <reason>")`);
   return out;
 }
 
@@ -176,6 +184,7 @@ describe('command lines in README.md and docs/', () => {
       DOCS_BIN: BIN,
       DOCS_SANDBOX_URL: sandbox.url,
       DOCS_RC_FILE: rcFile,
+      DOCS_ROOT: ROOT,
     };
     const result = await Promise.resolve()
       .then(() => execa('bash', ['-c', script(sandbox.url)], { cwd: work, env, extendEnv: false, reject: false, timeout: 120000, all: true }))
@@ -244,6 +253,10 @@ describe('extractCommands', () => {
     expect(transformCommand('npx --yes applink-jwt@0.1 verify --login-url https://acme.my.salesforce.com', 'http://127.0.0.1:9')).toBe('applink-jwt verify --login-url http://127.0.0.1:9');
     expect(transformCommand('npm ci && npm run demo', 'u')).toBe(': && applink-jwt demo');
     expect(transformCommand('applink-jwt verify --login-url http://acme.my.salesforce.com', 'u')).toBe('applink-jwt verify --login-url http://acme.my.salesforce.com');
-    expect(() => transformCommand('npm run bench', 'u')).toThrow('Unmarked npm command: npm run bench');
+    expect(transformCommand('npm run orb:validate   # checks', 'u')).toBe('(cd "$DOCS_ROOT" && npm run --silent orb:validate)   # checks');
+    expect(transformCommand('npm run docs', 'u')).toBe('(cd "$DOCS_ROOT" && npm run --silent docs -- --check)');
+    expect(transformCommand('npm run bench', 'u')).toBe('(cd "$DOCS_ROOT" && BENCH_RUNS=2 node scripts/run-ts.mjs scripts/bench.ts)');
+    expect(() => transformCommand('npm run lint', 'u')).toThrow('Unmarked npm command: npm run lint');
+    expect(() => transformCommand('npm install left-pad', 'u')).toThrow('Unmarked npm command: npm install left-pad');
   });
 });
