@@ -3,32 +3,16 @@
  * HEROKU_API_KEY, the Platform API), checked against the plugin's documented call sequence and
  * the sandbox's state, with every output and the request log scanned for secrets.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { keyFingerprint, type Sandbox } from '../../cli/sandbox/server.js';
-import { binRunner, makeKeys, platformEnv, sandboxForTest, type TestKey } from '../support/applink-e2e.js';
+import { platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 import { BIN } from '../support/harness.js';
 
 let keys: TestKey[];
-let cleanupKeys: () => Promise<void>;
 let sandbox: Sandbox;
-let bin: ReturnType<typeof binRunner>;
-
-beforeAll(async () => {
-  ({ keys, cleanup: cleanupKeys } = await makeKeys(3));
-});
-afterAll(async () => {
-  await cleanupKeys();
-});
-beforeEach(async () => {
-  sandbox = await sandboxForTest();
-  sandbox.registerCertificate(keys[0]!.certificatePem);
-  bin = binRunner(() => sandbox, () => keys);
-});
-afterEach(async () => {
-  expect(bin.leaks()).toEqual([]);
-  await sandbox.close();
-});
+let bin: BinRunner;
+sandboxPerTest(3, (current) => ({ keys, sandbox, bin } = current));
 
 const authorize = (name: string, key: TestKey, ...extra: string[]) => ['authorize', name, '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', key.path, ...extra];
 const external = () => sandbox.requestLog.filter((entry) => !entry.internal);

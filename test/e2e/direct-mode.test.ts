@@ -2,30 +2,14 @@
  * Direct mode end to end: HEROKU_APPLINK_API_URL + HEROKU_APPLINK_TOKEN + HEROKU_APP_ID and no
  * `--app` talk to the AppLink API directly: no Platform API call, no HEROKU_API_KEY, no x-addon-sso.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../cli/sandbox/server.js';
-import { binRunner, directEnv, makeKeys, sandboxForTest, type TestKey } from '../support/applink-e2e.js';
+import { directEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 
 let keys: TestKey[];
-let cleanupKeys: () => Promise<void>;
 let sandbox: Sandbox;
-let bin: ReturnType<typeof binRunner>;
-
-beforeAll(async () => {
-  ({ keys, cleanup: cleanupKeys } = await makeKeys(1));
-});
-afterAll(async () => {
-  await cleanupKeys();
-});
-beforeEach(async () => {
-  sandbox = await sandboxForTest();
-  sandbox.registerCertificate(keys[0]!.certificatePem);
-  bin = binRunner(() => sandbox, () => keys);
-});
-afterEach(async () => {
-  expect(bin.leaks()).toEqual([]);
-  await sandbox.close();
-});
+let bin: BinRunner;
+sandboxPerTest(1, (current) => ({ keys, sandbox, bin } = current));
 
 describe('direct mode', () => {
   it('authorize, list, info and remove without the Platform API', async () => {

@@ -12,28 +12,19 @@
  * same server addressed as 127.0.0.1 does see the connection (so the check can fail).
  */
 import * as http from 'node:http';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../cli/sandbox/server.js';
-import { binRunner, directEnv, makeKeys, platformEnv, sandboxForTest, type TestKey } from '../support/applink-e2e.js';
+import { directEnv, platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 import { runProgram } from '../support/harness.js';
 import { findSecrets } from '../support/leak-guard.js';
 
 let keys: TestKey[];
-let cleanupKeys: () => Promise<void>;
 let sandbox: Sandbox;
-let bin: ReturnType<typeof binRunner>;
+let bin: BinRunner;
 let listener: { port: number; connections: number; close: () => Promise<void> };
 
-beforeAll(async () => {
-  ({ keys, cleanup: cleanupKeys } = await makeKeys(1));
-});
-afterAll(async () => {
-  await cleanupKeys();
-});
+sandboxPerTest(1, (current) => ({ keys, sandbox, bin } = current));
 beforeEach(async () => {
-  sandbox = await sandboxForTest();
-  sandbox.registerCertificate(keys[0]!.certificatePem);
-  bin = binRunner(() => sandbox, () => keys);
   const server = http.createServer((_req, res) => res.end('{}'));
   const state = { connections: 0 };
   server.on('connection', () => {
@@ -53,9 +44,7 @@ beforeEach(async () => {
   };
 });
 afterEach(async () => {
-  expect(bin.leaks()).toEqual([]);
   await listener.close();
-  await sandbox.close();
 });
 
 /** Runs in-process with a fetch that records each destination and answers nothing useful. */

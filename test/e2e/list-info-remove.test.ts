@@ -1,28 +1,12 @@
 /** `list`, `info` and `remove` end to end against the sandbox (platform mode), leak-guarded. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../cli/sandbox/server.js';
-import { binRunner, makeKeys, platformEnv, sandboxForTest, type TestKey } from '../support/applink-e2e.js';
+import { platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 
 let keys: TestKey[];
-let cleanupKeys: () => Promise<void>;
 let sandbox: Sandbox;
-let bin: ReturnType<typeof binRunner>;
-
-beforeAll(async () => {
-  ({ keys, cleanup: cleanupKeys } = await makeKeys(1));
-});
-afterAll(async () => {
-  await cleanupKeys();
-});
-beforeEach(async () => {
-  sandbox = await sandboxForTest();
-  sandbox.registerCertificate(keys[0]!.certificatePem);
-  bin = binRunner(() => sandbox, () => keys);
-});
-afterEach(async () => {
-  expect(bin.leaks()).toEqual([]);
-  await sandbox.close();
-});
+let bin: BinRunner;
+sandboxPerTest(1, (current) => ({ keys, sandbox, bin } = current));
 
 const app = ['-a', 'acme-app'];
 async function authorize(name: string, ...extra: string[]) {

@@ -3,32 +3,16 @@
  * SIGTERM exits 143, SIGINT 130; each says which state the authorization was left in, in the
  * message and as `details.state` with --json, and the sandbox agrees with the statement.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { keyFingerprint, type Sandbox } from '../../cli/sandbox/server.js';
-import { binRunner, makeKeys, platformEnv, sandboxForTest, type TestKey } from '../support/applink-e2e.js';
+import { platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 import { BIN } from '../support/harness.js';
 
 let keys: TestKey[];
-let cleanupKeys: () => Promise<void>;
 let sandbox: Sandbox;
-let bin: ReturnType<typeof binRunner>;
-
-beforeAll(async () => {
-  ({ keys, cleanup: cleanupKeys } = await makeKeys(2));
-});
-afterAll(async () => {
-  await cleanupKeys();
-});
-beforeEach(async () => {
-  sandbox = await sandboxForTest();
-  sandbox.registerCertificate(keys[0]!.certificatePem);
-  bin = binRunner(() => sandbox, () => keys);
-});
-afterEach(async () => {
-  expect(bin.leaks()).toEqual([]);
-  await sandbox.close();
-});
+let bin: BinRunner;
+sandboxPerTest(2, (current) => ({ keys, sandbox, bin } = current));
 
 const authorize = (key: TestKey, ...extra: string[]) => ['authorize', 'sig_org', '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', key.path, ...extra];
 

@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals';
 import { generateKeyMaterial } from '../../cli/keys/generate.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../cli/sandbox/server.js';
 import { findSecrets, type Secrets } from './leak-guard.js';
@@ -89,4 +90,42 @@ export function binRunner(sandbox: () => Sandbox, keys: () => readonly TestKey[]
       outputs.push(...texts);
     },
   };
+}
+
+export type BinRunner = ReturnType<typeof binRunner>;
+
+/** What one test of a sandbox end-to-end file works with. */
+export interface SandboxTest {
+  keys: TestKey[];
+  sandbox: Sandbox;
+  bin: BinRunner;
+}
+
+/**
+ * Registers the hooks the sandbox end-to-end files share: `keyCount` keys for the whole file;
+ * before each test a fresh sandbox that knows the first key's certificate, and a binary runner;
+ * after each test, no secret in any output or in the request log, and the sandbox closed. `use`
+ * gets each test's set before the test runs (assign it to the file's variables).
+ */
+export function sandboxPerTest(keyCount: number, use: (current: SandboxTest) => void): void {
+  let keys: TestKey[];
+  let cleanupKeys: () => Promise<void>;
+  let sandbox: Sandbox;
+  let bin: BinRunner;
+  beforeAll(async () => {
+    ({ keys, cleanup: cleanupKeys } = await makeKeys(keyCount));
+  });
+  afterAll(async () => {
+    await cleanupKeys();
+  });
+  beforeEach(async () => {
+    sandbox = await sandboxForTest();
+    sandbox.registerCertificate(keys[0]!.certificatePem);
+    bin = binRunner(() => sandbox, () => keys);
+    use({ keys, sandbox, bin });
+  });
+  afterEach(async () => {
+    expect(bin.leaks()).toEqual([]);
+    await sandbox.close();
+  });
 }
