@@ -144,7 +144,11 @@ function judge(operation: Operation, before: SandboxSnapshot, after: SandboxSnap
 
   if (operation.kind === 'remove') {
     if (exitCode === 0) return was.length === 1 && now.length === 0 ? undefined : `remove exited 0 with ${was.length} before and ${now.length} after`;
-    if (was.length === 0) return document.error.code === 'ERR_AUTHORIZATION_NOT_FOUND' && now.length === 0 ? undefined : `remove of an absent name: ${document.error.code}`;
+    if (was.length === 0) {
+      if (now.length !== 0) return 'remove of an absent name left one behind';
+      // Not found; or the service failed every retry of the lookup (exit 8): nothing changed either way.
+      return document.error.code === 'ERR_AUTHORIZATION_NOT_FOUND' || exitCode === 8 ? undefined : `remove of an absent name: ${document.error.code}`;
+    }
     const state = document.error.details?.state;
     if (state !== undefined) stateLeft(`remove:${state}`);
     if (state === 'removed') return now.length === 0 ? undefined : 'remove said removed, but it is still there';
