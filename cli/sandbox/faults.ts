@@ -78,7 +78,7 @@ export function routeMatches(pattern: string, route: string): boolean {
 }
 
 /** mulberry32: a small seeded PRNG, so a failing random run can be replayed with its seed. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { keyFingerprint, startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
+import { seededRandom } from '../../cli/sandbox/faults.js';
 import { DEFAULT_STATE_INPUT, type SandboxSnapshot, type SandboxStateInput } from '../../cli/sandbox/state.js';
 import { binRunner, makeKeys, platformEnv, type TestKey } from '../support/applink-e2e.js';
 
@@ -29,18 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanupKeys();
 });
-
-/** mulberry32, as the sandbox's fault injector: the operations are chosen from SEED too. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clientIdOf = (keyIndex: number) => `3MVG9sandbox.FaultKey${keyIndex}.ConsumerKey`;
 
@@ -192,6 +181,7 @@ async function runWorker(worker: number, tally: Tally): Promise<Sandbox['faults'
   try {
     // One worker gets 429 with Retry-After: 1, the others Retry-After: 0 (keeps the run short).
     sandbox.faults.random({ seed: SEED + worker, probability: 0.25, latencyMs: [0, 25], statuses: [500, 502, 503], retryAfterSeconds: worker === 0 ? 1 : 0, resets: true, afterProbability: 0.5, internal: true });
+    // The operations are chosen from SEED too, with the sandbox's own PRNG.
     const random = seededRandom(SEED * 31 + worker);
     const names = Array.from({ length: NAMES_PER_WORKER }, (_, index) => `fault_w${worker}_n${index}`);
     for (let index = 0; index < OPERATIONS_PER_WORKER; index += 1) {
