@@ -12,21 +12,11 @@ import {
 import type { AppLinkTarget } from '../../../cli/applink/platform-api.js';
 import { VERSION } from '../../../cli/version.js';
 import { failure } from '../../support/app-error.js';
-import { ADDON_ID, ADDON_TOKEN, APP_ID, clientDeps, fakeService, SSO } from './fake-service.js';
+import { ADDON_ID, ADDON_TOKEN, APP_ID, clientDeps, fakeService, PLATFORM_TARGET, SSO } from './fake-service.js';
 
 const BASE = `/addons/${ADDON_ID}`;
 const sso = Buffer.from(JSON.stringify(SSO)).toString('base64');
-const platformTarget: AppLinkTarget = {
-  mode: 'platform',
-  appName: 'my-app',
-  appId: APP_ID,
-  addonId: ADDON_ID,
-  addonName: 'applink-rigid-12345',
-  baseUrl: `https://applink-api.heroku.com${BASE}`,
-  token: ADDON_TOKEN,
-  tokenSource: 'config var HEROKU_APPLINK_TOKEN of my-app',
-  sso,
-};
+const platformTarget = PLATFORM_TARGET;
 const directTarget: AppLinkTarget = { ...platformTarget, mode: 'direct', appName: undefined, addonName: ADDON_ID, tokenSource: 'HEROKU_APPLINK_TOKEN', sso: undefined };
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIfake\n-----END PRIVATE KEY-----';
 const request: JwtAuthorizationRequest = {

@@ -2,6 +2,7 @@
  * A fake `fetch` for the Heroku clients' unit tests: answers from a route table (each route a queue
  * of answers, the last one repeated), records every request, and fails on any unknown route.
  */
+import type { AppLinkTarget } from '../../../cli/applink/platform-api.js';
 import type { Deps } from '../../../cli/deps.js';
 
 export interface RecordedRequest {
@@ -83,6 +84,19 @@ export const SSO = {
   action: 'https://applink.heroku.com/sso/login',
   method: 'post',
   params: { app: 'my-app', context_app: 'my-app', email: 'dev@example.com', id: ADDON_ID, 'nav-data': 'nav', resource_id: 'r', resource_token: 'rt', timestamp: 1764331200, token: 'sso-token', user_id: 'u', user_scoped_resource_token: 'urt' },
+};
+
+/** The add-on of `my-app` as platform-mode resolution finds it (what healthyPlatform serves). */
+export const PLATFORM_TARGET: AppLinkTarget = {
+  mode: 'platform',
+  appName: 'my-app',
+  appId: APP_ID,
+  addonId: ADDON_ID,
+  addonName: 'applink-rigid-12345',
+  baseUrl: `https://applink-api.heroku.com/addons/${ADDON_ID}`,
+  token: ADDON_TOKEN,
+  tokenSource: 'config var HEROKU_APPLINK_TOKEN of my-app',
+  sso: Buffer.from(JSON.stringify(SSO)).toString('base64'),
 };
 
 /** Routes of a healthy app `my-app` with one AppLink add-on whose API is at `apiUrl`. */

@@ -4,7 +4,7 @@ import { addJwtAuthorization, type AddJwtAuthorizationOptions } from '../../../c
 import type { AppLinkTarget } from '../../../cli/applink/platform-api.js';
 import { silentProgress } from '../../../cli/deps.js';
 import { failure } from '../../support/app-error.js';
-import { ADDON_ID, ADDON_TOKEN, APP_ID, clientDeps, fakeService, type FakeService } from './fake-service.js';
+import { ADDON_ID, clientDeps, fakeService, PLATFORM_TARGET, type FakeService } from './fake-service.js';
 
 const BASE = `/addons/${ADDON_ID}`;
 const POST = `POST ${BASE}/authorizations/salesforce/jwt`;
@@ -14,17 +14,7 @@ const ID = 'b8bc7bcb-0000-4000-8000-000000000001';
 const BY_ID = `GET ${BASE}/authorizations/${ID}`;
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 
-const target: AppLinkTarget = {
-  mode: 'platform',
-  appName: 'my-app',
-  appId: APP_ID,
-  addonId: ADDON_ID,
-  addonName: 'applink-rigid-12345',
-  baseUrl: `https://applink-api.heroku.com${BASE}`,
-  token: ADDON_TOKEN,
-  tokenSource: 'config var HEROKU_APPLINK_TOKEN of my-app',
-  sso: 'e30=',
-};
+const target: AppLinkTarget = { ...PLATFORM_TARGET, sso: 'e30=' };
 const request: JwtAuthorizationRequest = { type: 'salesforce', developerName: 'my_org', alias: 'applink:my_org', clientId: 'cid', username: 'ci@example.com', privateKeyPem: 'PEM' };
 
 function auth(status: string, extra: Record<string, unknown> = {}) {
