@@ -12,7 +12,7 @@ import { APPLINK_ERRORS } from '../cli/applink/catalogue.js';
 import type { Deps } from '../cli/deps.js';
 import { GENERAL_ERRORS, SALESFORCE_INPUT_ERRORS, type CatalogueEntry } from '../cli/error-catalogue.js';
 import { KEY_CATALOGUE, renderKeyCatalogue, type KeyErrorParams, type KeyProblem } from '../cli/keys/errors.js';
-import { packOrb, VERSION_PLACEHOLDER } from '../cli/orb/pack.js';
+import { packOrb, VERSION_PLACEHOLDER } from './orb/pack.js';
 import { createProgram } from '../cli/program.js';
 import { SALESFORCE_ERRORS, type SalesforceErrorEntry } from '../cli/salesforce/catalogue.js';
 

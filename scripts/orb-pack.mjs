@@ -1,5 +1,5 @@
 // `npm run orb:pack`: packs orb/src into dist/orb.yml with the package version injected for `install`.
-// Also exports loadOrbTools(), which bundles cli/orb/*.ts into dist/orb-tools.mjs (outside the CLI bundle).
+// Also exports loadOrbTools(), which bundles scripts/orb/*.ts into dist/orb-tools.mjs (outside the CLI bundle).
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ const root = new URL('../', import.meta.url);
 export async function loadOrbTools() {
   const outfile = new URL(`dist/orb-tools-${process.pid}.mjs`, root);
   await build({
-    entryPoints: [new URL('cli/orb/index.ts', root).pathname],
+    entryPoints: [new URL('scripts/orb/index.ts', root).pathname],
     outfile: outfile.pathname,
     bundle: true,
     format: 'esm',

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { applySections, GENERATED_FILES, markerNames, orbReference, programCommands, renderSections } from '../../scripts/docs-render.js';
-import { packOrb } from '../../cli/orb/pack.js';
+import { packOrb } from '../../scripts/orb/pack.js';
 import { ROOT } from '../support/harness.js';
 
 let sections: Record<string, string>;

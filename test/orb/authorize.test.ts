@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
-import { packOrb } from '../../cli/orb/pack.js';
+import { packOrb } from '../../scripts/orb/pack.js';
 import { generateKeyMaterial } from '../../cli/keys/generate.js';
 import { startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
 import { expectNoSecrets } from '../support/leak-guard.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
-import { packOrb } from '../../cli/orb/pack.js';
+import { packOrb } from '../../scripts/orb/pack.js';
 import { ROOT } from '../support/harness.js';
 import { expectNoSecrets } from '../support/leak-guard.js';
 import { expandCommand, expandJob, interpolate, type ExpandedStep, type RunStep } from './expand.js';

@@ -7,7 +7,7 @@
  * failure; other steps (caches, checkout) are recorded and skipped.
  */
 import { execa } from 'execa';
-import { isPlainObject } from '../../cli/orb/tree.js';
+import { isPlainObject } from '../../scripts/orb/tree.js';
 
 export interface RunStep {
   kind: 'run';

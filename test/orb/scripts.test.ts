@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import YAML from 'yaml';
-import { packOrb } from '../../cli/orb/pack.js';
+import { packOrb } from '../../scripts/orb/pack.js';
 import { generateKeyMaterial } from '../../cli/keys/generate.js';
 import { startSandbox } from '../../cli/sandbox/server.js';
 import { ROOT } from '../support/harness.js';

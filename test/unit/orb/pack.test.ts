@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import YAML from 'yaml';
-import { packOrb, readOrbSource, VERSION_PLACEHOLDER } from '../../../cli/orb/pack.js';
+import { packOrb, readOrbSource, VERSION_PLACEHOLDER } from '../../../scripts/orb/pack.js';
 import { ROOT } from '../../support/harness.js';
 import { scratch, writeFiles } from './fixture-orb.js';
 

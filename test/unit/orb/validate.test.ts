@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { validateConfigFile, validateOrbSource } from '../../../cli/orb/validate.js';
-import { formatPath } from '../../../cli/orb/tree.js';
-import type { Finding } from '../../../cli/orb/finding.js';
+import { validateConfigFile, validateOrbSource } from '../../../scripts/orb/validate.js';
+import { formatPath } from '../../../scripts/orb/tree.js';
+import type { Finding } from '../../../scripts/orb/finding.js';
 import { ROOT } from '../../support/harness.js';
 import { invalidFixtures, materialize, scratch, SCHEMA_PATH, VALID_SOURCE, writeFiles } from './fixture-orb.js';
 

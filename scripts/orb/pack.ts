@@ -5,7 +5,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML, { isScalar, isMap, isSeq, type Node as YamlNode } from 'yaml';
-import { InputError } from '../errors.js';
 import { isPlainObject, type OrbPath } from './tree.js';
 
 /** The folders `circleci orb pack` 0.1.x reads; everything else under the root is skipped. */
@@ -25,9 +24,14 @@ export const VERSION_PLACEHOLDER = '@APPLINK_JWT_VERSION@';
 const INCLUDE_PATTERN = /<<[\s]*include\(([-\w/.]+)\)?[\s]*>>/g;
 
 /** Pack failed; the message is the one `circleci orb pack` prints, prefixed with the file. */
-export class OrbPackError extends InputError {
-  constructor(message: string, hint: string) {
-    super('ERR_ORB_PACK', message, { hint });
+export class OrbPackError extends Error {
+  readonly code = 'ERR_ORB_PACK';
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'OrbPackError';
   }
 }
 
