@@ -169,6 +169,41 @@ describe('addJwtAuthorization', () => {
     expectCalls(service, [POST, BY_ID, DELETE]);
   });
 
+  it.each(['disconnected', 'error'])('%s is a failure, never success: exit 6, the new authorization removed again', async (status) => {
+    const { service, run } = setup();
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 200, json: auth(status, { error: { id: 'connection_lost', message: 'The org connection was lost' } }) });
+    service.on(DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.details]).toEqual(['ERR_AUTHORIZATION_FAILED', 6, { developerName: 'my_org', status, state: 'unchanged', errorId: 'connection_lost' }]);
+    expect(error.message).toBe(`Authorization my_org ended ${status}: The org connection was lost. The ${status} authorization was removed again, so the add-on is as it was.`);
+    expectCalls(service, [POST, BY_ID, DELETE]);
+  });
+
+  it('disconnected straight from the POST is a failure too (no poll)', async () => {
+    const { service, run } = setup();
+    service.on(POST, { status: 202, json: auth('disconnected') });
+    service.on(DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.details?.status]).toEqual(['ERR_AUTHORIZATION_FAILED', 6, 'disconnected']);
+    expectCalls(service, [POST, DELETE]);
+  });
+
+  it.each([
+    [401, 'unauthorized', 'ERR_APPLINK_AUTH'],
+    [422, 'validation_failed', 'ERR_AUTHORIZATION_INVALID'],
+  ])('a plain %i on the first POST: exactly one POST, no GET, no retry; nothing changed', async (status, id, code) => {
+    const { service, run, sleeps } = setup();
+    service.on(POST, { status, json: { id, message: 'refused' } });
+    // Were the refusal taken for an uncertain outcome, the check would find nothing and POST again.
+    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    const error = await failure(run());
+    expectCalls(service, [POST]);
+    expect(sleeps).toEqual([]);
+    expect([error.code, error.details?.state, error.details?.status]).toEqual([code, 'unchanged', status]);
+    expect(error.message.endsWith('Nothing was created or changed.')).toBe(true);
+  });
+
   it('times out with the state it was left in', async () => {
     const { service, run } = setup({ timeoutMs: 1000 });
     service.on(POST, { status: 202, json: auth('authorizing') });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../../cli/errors.js';
-import { audienceFor, isSalesforceHost, parseLoginUrl, refusalReason } from '../../../cli/salesforce/login-url.js';
+import { audienceFor, isAllowedHost, isSalesforceHost, parseLoginUrl, refusalReason } from '../../../cli/salesforce/login-url.js';
 
 /** The error `fn` throws, asserted to be an InputError. */
 function caught(fn: () => unknown): InputError {
@@ -90,6 +90,15 @@ describe('parseLoginUrl', () => {
     expect(error.message + error.hint).not.toContain('hunter22');
   });
 
+  it.each([
+    ['https://ci@login.salesforce.com', '"https://login.salesforce.com"'],
+    ['https://:hunter22@login.salesforce.com', '"https://login.salesforce.com"'],
+    ['http://ci@127.0.0.1:4010', '"http://127.0.0.1:4010"'],
+  ])('refuses %s (a user name alone, or a password alone, is userinfo too)', (raw, shown) => {
+    const error = caught(() => parseLoginUrl(raw));
+    expect([error.code, error.message]).toEqual(['ERR_LOGIN_URL_USERINFO', `--login-url ${shown} holds a user name or password; a login URL carries neither.`]);
+  });
+
   it.each(['https://evil.example.com', 'https://login.salesforce.com.evil.example', 'https://evilsalesforce.com', 'https://salesforce.com.attacker.io:443'])(
     'refuses %s, which is not a Salesforce host',
     (raw) => {
@@ -108,6 +117,23 @@ describe('parseLoginUrl', () => {
     expect(parseLoginUrl('https://sso.acme.example', { allowLoginHosts: ['*.acme.example'] }).url.origin).toBe('https://sso.acme.example');
     expect(caught(() => parseLoginUrl('https://other.example', { allowLoginHosts: ['login.acme.example'] })).code).toBe('ERR_LOGIN_URL_HOST');
     expect(caught(() => parseLoginUrl('http://login.acme.example', { allowLoginHosts: ['login.acme.example'] })).code).toBe('ERR_LOGIN_URL_INSECURE');
+  });
+
+  it.each([
+    ['https://evilacme.example', '*.acme.example'],
+    ['https://acme.example.evil.example', '*.acme.example'],
+    ['https://xlogin.acme.example', 'login.acme.example'],
+    ['https://login.acme.example.evil.example', 'login.acme.example'],
+  ])('refuses the look-alike %s with --allow-login-host %s', (raw, entry) => {
+    const error = caught(() => parseLoginUrl(raw, { allowLoginHosts: [entry] }));
+    expect([error.code, error.message]).toEqual(['ERR_LOGIN_URL_HOST', `--login-url ${raw} is not a Salesforce host, so the assertion will not be sent there.`]);
+    expect(isAllowedHost(new URL(raw).hostname, [entry])).toBe(false);
+    expect(refusalReason(new URL(raw), [entry])).toBe(`${new URL(raw).hostname} is not a Salesforce host (*.salesforce.com, *.force.com, *.salesforce.mil, *.cloudforce.com, *.sfcrmproducts.cn, *.my.site.com)`);
+  });
+
+  it('a wildcard entry matches sub-domains at any depth, not the bare domain', () => {
+    expect(['a.acme.example', 'a.b.acme.example', 'A.ACME.EXAMPLE.', 'acme.example'].map((host) => isAllowedHost(host, ['*.acme.example']))).toEqual([true, true, true, false]);
+    expect(isAllowedHost('login.acme.example', [' LOGIN.acme.example. '])).toBe(true);
   });
 });
 
@@ -153,5 +179,7 @@ describe('audienceFor', () => {
     expect(error.message).toBe('--audience (or SF_AUDIENCE_URL) "login.salesforce.com" is not an https URL.');
     expect(error.hint).toBe('Use the authorization server URL, such as https://login.salesforce.com, https://test.salesforce.com or your My Domain URL; or leave it out to use the login URL.');
     expect(caught(() => audienceFor(new URL('https://login.salesforce.com'), 'https://login.salesforce.com?x=1')).code).toBe('ERR_AUDIENCE_INVALID');
+    expect(caught(() => audienceFor(new URL('https://login.salesforce.com'), 'https://ci@login.salesforce.com')).code).toBe('ERR_AUDIENCE_INVALID');
+    expect(caught(() => audienceFor(new URL('https://login.salesforce.com'), 'https://:pw@login.salesforce.com')).code).toBe('ERR_AUDIENCE_INVALID');
   });
 });
