@@ -137,6 +137,18 @@ describe('install.sh', () => {
     }
   });
 
+  it('fails when npm installs another version than the one wanted, naming both', async () => {
+    const current = await job({}, fakeCli('0.0.1'));
+    const npm = `#!/bin/bash\nprefix="$4"; mkdir -p "$prefix/bin"\nprintf '#!/bin/bash\\necho 0.0.2\\n' > "$prefix/bin/applink-jwt"; chmod +x "$prefix/bin/applink-jwt"\n`;
+    await (await import('node:fs/promises')).writeFile(join(current.env.PATH!.split(':')[0]!, 'npm'), npm, { mode: 0o755 });
+    const [result] = await runSteps(expandCommand(orb, 'install', { cache: false }), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({
+      exitCode: 1,
+      stdout: `applink-jwt 0.0.1 is on the PATH; installing ${version}.`,
+      stderr: `applink: npm installed applink-jwt 0.0.2, expected ${version}. Check the npm registry configuration (.npmrc) of this job.`,
+    });
+  });
+
   it('installs through npm when another version is on the PATH (a fake npm records the call)', async () => {
     const current = await job({}, fakeCli('0.0.1'));
     const npm = `#!/bin/bash\nprintf 'npm'; printf ' %s' "$@"; printf '\\n'\nprefix="$4"; mkdir -p "$prefix/bin"\nprintf '#!/bin/bash\\necho ${version}\\n' > "$prefix/bin/applink-jwt"; chmod +x "$prefix/bin/applink-jwt"\n`;
@@ -147,6 +159,40 @@ describe('install.sh', () => {
       `npm install --global --prefix ${current.home}/.applink-jwt/${version} --no-audit --no-fund applink-jwt@${version}`,
       `Installed applink-jwt ${version}.`,
     ]);
+  });
+});
+
+describe('check_key.sh builds argv for keys check', () => {
+  const checkKey = async (environment: (env: Record<string, string>) => void, context: Record<string, string> = { JWT_PRIVATE_KEY: SECRET_KEY }) => {
+    const current = await job(context, fakeCli(version));
+    await (await import('node:fs/promises')).writeFile(join(current.cwd, 'server.crt'), 'certificate');
+    const steps = expandCommand(orb, 'check_key');
+    const run = steps.find((step) => step.kind === 'run')!;
+    if (run.kind === 'run') environment(run.environment);
+    const [result] = await runSteps(steps, { env: current.env, cwd: current.cwd });
+    return result!;
+  };
+  const WITHOUT_KEY = 'argv: [keys] [check] [--cert-file] [server.crt] [--max-age-days] [90] [--expiry-warning-days] [30]';
+  const WITH_KEY = `${WITHOUT_KEY} [--jwt-key-env] [JWT_PRIVATE_KEY]`;
+
+  it('matches the key by default when the step sets no APPLINK_BOOL_MATCH_KEY (the script\'s own fallback)', async () => {
+    const result = await checkKey((env) => delete env.APPLINK_BOOL_MATCH_KEY);
+    expect([result.exitCode, result.stdout.split('\n')[0]]).toEqual([0, WITH_KEY]);
+  });
+
+  it('the fallback still requires the key variable, naming it', async () => {
+    const result = await checkKey((env) => delete env.APPLINK_BOOL_MATCH_KEY, {});
+    expect(result).toMatchObject({ exitCode: 1, stdout: '', stderr: expect.stringMatching(/^applink: JWT_PRIVATE_KEY is empty or not set \(parameter jwt_private_key\)\./) });
+  });
+
+  it.each([
+    ['true', { JWT_PRIVATE_KEY: SECRET_KEY }, WITH_KEY],
+    ['1', { JWT_PRIVATE_KEY: SECRET_KEY }, WITH_KEY],
+    ['false', {}, WITHOUT_KEY],
+    ['0', {}, WITHOUT_KEY],
+  ])('APPLINK_BOOL_MATCH_KEY=%s', async (value, context: Record<string, string>, argv) => {
+    const result = await checkKey((env) => (env.APPLINK_BOOL_MATCH_KEY = value), context);
+    expect([result.exitCode, result.stdout.split('\n')[0]]).toEqual([0, argv]);
   });
 });
 
