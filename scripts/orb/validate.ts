@@ -12,8 +12,10 @@ import { checkConfigSemantics, checkOrbSemantics } from './semantic.js';
 import { isPlainObject, type OrbPath } from './tree.js';
 
 export interface ValidateOptions {
-  /** CircleCI's schema.json; when the file is absent the schema layer is skipped (with a note). */
+  /** CircleCI's schema.json (third_party/circleci-config-schema/schema.json); a missing file is a finding. */
   schemaPath: string;
+  /** Skip the schema layer on purpose (a note says so); without it a missing schema is a finding. */
+  skipSchema?: boolean;
   /** The alias the orb's examples import it under (review RC011, example references). */
   orbName?: string;
   /** The release tag (`vX.Y.Z`) RC011 checks the examples against. */
@@ -41,8 +43,24 @@ function schemaFor(path: string): Promise<SchemaCheck | undefined> {
   return check;
 }
 
-function schemaAbsentNote(path: string): string {
-  return `CircleCI's schema ${path} was not found: the schema checks were skipped; the semantic checks and review rules ran.`;
+const SCHEMA_SKIPPED_NOTE = "CircleCI's schema was skipped on request (--skip-schema): only the semantic checks and review rules ran.";
+
+/**
+ * The schema layer's checker, or what to report instead: a note when it is skipped on purpose, a
+ * finding when the file is missing (a layer that did not run must never read as "valid").
+ */
+async function schemaLayer(options: Pick<ValidateOptions, 'schemaPath' | 'skipSchema'>): Promise<{ check?: SchemaCheck; note?: string; finding?: Finding }> {
+  if (options.skipSchema) return { note: SCHEMA_SKIPPED_NOTE };
+  const check = await schemaFor(options.schemaPath);
+  if (check !== undefined) return { check };
+  return {
+    finding: {
+      rule: 'schema-missing',
+      file: options.schemaPath,
+      path: [],
+      message: "CircleCI's schema was not found, so the schema checks could not run. Restore third_party/circleci-config-schema/schema.json (git checkout), or pass --skip-schema to run only the other layers",
+    },
+  };
 }
 
 /**
@@ -62,10 +80,10 @@ export async function validateOrbSource(root: string, options: ValidateOptions):
   const locate = (path: OrbPath) => source.sources[path.slice(0, 2).join('.')] ?? source.sources[String(path[0])] ?? `${root}/@orb.yml`;
   const findings: Finding[] = [];
 
-  const schema = await schemaFor(options.schemaPath);
-  if (schema === undefined) {
-    notes.push(schemaAbsentNote(options.schemaPath));
-  } else {
+  const { check: schema, note, finding } = await schemaLayer(options);
+  if (note !== undefined) notes.push(note);
+  if (finding !== undefined) findings.push(finding);
+  if (schema !== undefined) {
     findings.push(...schema(orb, (path) => ({ file: locate(path) })));
     if (isPlainObject(orb.examples)) {
       for (const [name, example] of Object.entries(orb.examples)) {
@@ -96,7 +114,7 @@ export async function validateOrbSource(root: string, options: ValidateOptions):
  */
 export async function validateConfigFile(
   file: string,
-  options: Pick<ValidateOptions, 'schemaPath'> & { inlineOrbs?: Record<string, Record<string, unknown>> },
+  options: Pick<ValidateOptions, 'schemaPath' | 'skipSchema'> & { inlineOrbs?: Record<string, Record<string, unknown>> },
 ): Promise<ValidationReport> {
   const notes: string[] = [];
   const document = YAML.parseDocument(await readFile(file, 'utf8'), { prettyErrors: false });
@@ -109,9 +127,10 @@ export async function validateConfigFile(
   const injected = isPlainObject(config.orbs) ? { ...config, orbs } : config;
 
   const findings: Finding[] = [];
-  const schema = await schemaFor(options.schemaPath);
-  if (schema === undefined) notes.push(schemaAbsentNote(options.schemaPath));
-  else findings.push(...schema(injected, () => ({ file })));
+  const { check: schema, note, finding } = await schemaLayer(options);
+  if (note !== undefined) notes.push(note);
+  if (finding !== undefined) findings.push(finding);
+  if (schema !== undefined) findings.push(...schema(injected, () => ({ file })));
   const known = Object.fromEntries(Object.entries(inlineOrbs).filter(([alias]) => alias in orbs));
   findings.push(...checkConfigSemantics(config, { locate: () => file, inlineOrbs: known }));
   return { findings, notes };

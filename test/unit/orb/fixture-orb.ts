@@ -11,7 +11,7 @@ import YAML from 'yaml';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/orb/', import.meta.url));
 export const VALID_SOURCE = join(FIXTURES, 'valid/src');
-export const SCHEMA_PATH = fileURLToPath(new URL('../../../../shared/circleci/schema.json', import.meta.url));
+export const SCHEMA_PATH = fileURLToPath(new URL('../../../third_party/circleci-config-schema/schema.json', import.meta.url));
 
 export interface ExpectedFinding {
   rule: string;

@@ -68,16 +68,19 @@ describe('validateOrbSource options', () => {
     }
   });
 
-  it('says when the schema is absent and still runs the semantic checks and review rules', async () => {
+  it('reports a missing schema as a finding, and skips the layer only on request, saying so', async () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'enum-default')!;
     const { dir, cleanup } = await scratch();
     try {
       const root = await materialize({ ...fixture, patch: { ...fixture.patch, '@orb.yml': [{ path: ['description'], value: 'Too short.' }] } }, dir);
-      const report = await validateOrbSource(root, { ...greeting, schemaPath: join(dir, 'schema.json') });
-      expect(report.notes).toEqual([
-        `CircleCI's schema ${join(dir, 'schema.json')} was not found: the schema checks were skipped; the semantic checks and review rules ran.`,
-      ]);
-      expect(report.findings.map((finding) => finding.rule)).toEqual(['enum-default', 'RC005']);
+      const missing = join(dir, 'schema.json');
+      const absent = await validateOrbSource(root, { ...greeting, schemaPath: missing });
+      expect(absent.notes).toEqual([]);
+      expect(absent.findings.map((finding) => [finding.rule, finding.file])).toEqual([['schema-missing', missing], ['enum-default', join(root, 'commands/greet.yml')], ['RC005', join(root, '@orb.yml')]]);
+      const skipped = await validateOrbSource(root, { ...greeting, schemaPath: missing, skipSchema: true });
+      expect(skipped.notes).toEqual(["CircleCI's schema was skipped on request (--skip-schema): only the semantic checks and review rules ran."]);
+      expect(skipped.findings.map((finding) => finding.rule)).toEqual(['enum-default', 'RC005']);
+      expect((await validateConfigFile(join(ROOT, '.circleci/config.yml'), { schemaPath: missing })).findings.map((finding) => finding.rule)).toEqual(['schema-missing']);
     } finally {
       await cleanup();
     }
@@ -150,11 +153,18 @@ describe('the applink orb and this repository\'s CircleCI config', () => {
     const ok = await execa('npm', ['run', '--silent', 'orb:validate'], { cwd: ROOT, reject: false });
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toBe('orb/src, .circleci/config.yml and .circleci/test-deploy.yml are valid.');
+    // A clone without the vendored schema: never "valid"; --skip-schema passes but says what was skipped.
     const absent = await execa('npm', ['run', '--silent', 'orb:validate'], { cwd: ROOT, reject: false, env: { CIRCLECI_SCHEMA_PATH: '/nonexistent/schema.json' } });
-    expect(absent.exitCode).toBe(0);
+    expect(absent.exitCode).toBe(1);
     expect(absent.stdout.split('\n')).toEqual([
-      "note: CircleCI's schema /nonexistent/schema.json was not found: the schema checks were skipped; the semantic checks and review rules ran.",
-      'orb/src, .circleci/config.yml and .circleci/test-deploy.yml are valid.',
+      "/nonexistent/schema.json: (root): CircleCI's schema was not found, so the schema checks could not run. Restore third_party/circleci-config-schema/schema.json (git checkout), or pass --skip-schema to run only the other layers [schema-missing]",
+      '1 finding(s).',
+    ]);
+    const skipped = await execa('npm', ['run', '--silent', 'orb:validate', '--', '--skip-schema'], { cwd: ROOT, reject: false, env: { CIRCLECI_SCHEMA_PATH: '/nonexistent/schema.json' } });
+    expect(skipped.exitCode).toBe(0);
+    expect(skipped.stdout.split('\n')).toEqual([
+      "note: CircleCI's schema was skipped on request (--skip-schema): only the semantic checks and review rules ran.",
+      'orb/src, .circleci/config.yml and .circleci/test-deploy.yml pass the semantic checks and review rules; the schema checks were SKIPPED (--skip-schema), so this is not a full validation.',
     ]);
     const tagged = await execa('npm', ['run', '--silent', 'orb:validate'], { cwd: ROOT, reject: false, env: { CIRCLE_TAG: 'v7.0.0' } });
     expect(tagged.exitCode).toBe(1);
