@@ -22,7 +22,8 @@
  * - `applink-jwt keys generate --dir D` also registers `D/server.crt` with the sandbox's external
  *   client app: the "upload server.crt to Salesforce" step, which is done in Setup in real life.
  * - `applink-jwt sandbox ...` serves for 4 seconds and then gets SIGINT (it must exit 0); a
- *   backgrounded one is stopped by the page's own `kill`.
+ *   backgrounded one is stopped by the page's own `kill`. Its `--port N` becomes `--port 0`: a
+ *   page's fixed port (4010) may be taken by a sandbox the reader runs, or by a parallel test.
  * - `npm ci` is a no-op (this test runs after it); `npm test` is a no-op (this run is it; the last
  *   test checks that `.ci/run` runs exactly those two); `npm run demo` runs `applink-jwt demo`.
  *   The development scripts run in the repository: `npm run orb:pack` and `npm run orb:validate`
@@ -104,6 +105,7 @@ export function transformCommand(text: string, sandboxUrl: string): string {
   let out = text
     .replace(/\bnpx (--yes )?applink-jwt(@\S+)?/g, 'applink-jwt')
     .replace(/https:\/\/[a-z0-9.-]*\.(salesforce|force)\.com\b/gi, sandboxUrl)
+    .replace(/(\bapplink-jwt sandbox\b[^#\n]*?--port[ =])\d+/g, (_match, before: string) => `${before}0`)
     .replace(/\bnpm ci\b/g, ':')
     .replace(/\bnpm test\b/g, ':')
     .replace(/\bnpm run demo\b/g, 'applink-jwt demo')
@@ -252,6 +254,8 @@ describe('extractCommands', () => {
   it('transforms npx, Salesforce URLs and npm, and refuses an unmarked npm command', () => {
     expect(transformCommand('npx --yes applink-jwt@0.1 verify --login-url https://acme.my.salesforce.com', 'http://127.0.0.1:9')).toBe('applink-jwt verify --login-url http://127.0.0.1:9');
     expect(transformCommand('npm ci && npm run demo', 'u')).toBe(': && applink-jwt demo');
+    expect(transformCommand('applink-jwt sandbox --port 4010 --cert-file k.crt   # port 4010', 'u')).toBe('applink-jwt sandbox --port 0 --cert-file k.crt   # port 4010');
+    expect(transformCommand('npx applink-jwt sandbox --json --port=4010 &', 'u')).toBe('applink-jwt sandbox --json --port=0 &');
     expect(transformCommand('applink-jwt verify --login-url http://acme.my.salesforce.com', 'u')).toBe('applink-jwt verify --login-url http://acme.my.salesforce.com');
     expect(transformCommand('npm run orb:validate   # checks', 'u')).toBe('(cd "$DOCS_ROOT" && npm run --silent orb:validate)   # checks');
     expect(transformCommand('npm run docs', 'u')).toBe('(cd "$DOCS_ROOT" && npm run --silent docs -- --check)');
