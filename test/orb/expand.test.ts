@@ -27,7 +27,7 @@ describe('expanding the packed applink orb', () => {
       'run: Authorize prod_org with Heroku AppLink',
     ]);
     const [install, authorize] = runs(steps);
-    expect(install!.environment).toEqual({ APPLINK_STR_VERSION: version });
+    expect(install!.environment).toEqual({ APPLINK_STR_VERSION: version, APPLINK_STR_PACKAGE: '' });
     const { APPLINK_SCRIPT_UTILS: utils, ...environment } = authorize!.environment;
     expect(environment).toEqual({
       APPLINK_STR_DEVELOPER_NAME: 'prod_org',

@@ -160,6 +160,26 @@ describe('install.sh', () => {
       `Installed applink-jwt ${version}.`,
     ]);
   });
+
+  it('installs the package spec it is given (a tarball) even when the pinned version is on the PATH, and checks its version', async () => {
+    const current = await job({}, fakeCli(version));
+    const npm = (printed: string) => `#!/bin/bash\nprintf 'npm'; printf ' %s' "$@"; printf '\\n'\nprefix="$4"; mkdir -p "$prefix/bin"\nprintf '#!/bin/bash\\necho ${printed}\\n' > "$prefix/bin/applink-jwt"; chmod +x "$prefix/bin/applink-jwt"\n`;
+    const { writeFile } = await import('node:fs/promises');
+    const npmPath = join(current.env.PATH!.split(':')[0]!, 'npm');
+    await writeFile(npmPath, npm(version), { mode: 0o755 });
+    const tarball = '/tmp/workspace/applink-jwt.tgz';
+    const [result] = await runSteps(expandCommand(orb, 'install', { package: tarball, cache: false }), { env: current.env, cwd: current.cwd });
+    expect(result!.stdout.split('\n')).toEqual([
+      `npm install --global --prefix ${current.home}/.applink-jwt/${version} --no-audit --no-fund ${tarball}`,
+      `Installed applink-jwt ${version}.`,
+    ]);
+    await writeFile(npmPath, npm('9.9.9'), { mode: 0o755 });
+    const [wrong] = await runSteps(expandCommand(orb, 'install', { package: tarball, cache: false }), { env: current.env, cwd: current.cwd });
+    expect(wrong).toMatchObject({
+      exitCode: 1,
+      stderr: `applink: npm installed applink-jwt 9.9.9 from ${tarball}, expected ${version}. Check the npm registry configuration (.npmrc) of this job, or the package parameter.`,
+    });
+  });
 });
 
 describe('check_key.sh builds argv for keys check', () => {

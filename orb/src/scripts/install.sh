@@ -1,5 +1,6 @@
 #!/bin/bash
-# Installs the applink-jwt CLI at the version this orb was packed with, unless it is on the PATH.
+# Installs the applink-jwt CLI at the version this orb was packed with, unless it is on the PATH;
+# or, when APPLINK_STR_PACKAGE names a package spec (a tarball path), always installs that one.
 set -euo pipefail
 
 fail() {
@@ -8,7 +9,7 @@ fail() {
 }
 
 install_applink_jwt() {
-  local version="${APPLINK_STR_VERSION:-}" prefix installed
+  local version="${APPLINK_STR_VERSION:-}" package="${APPLINK_STR_PACKAGE:-}" prefix installed
   if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]]; then
     fail "version \"${version}\" is not an exact npm version (for example 1.2.3). Set the version parameter, or use an orb release packed by npm run orb:pack."
   fi
@@ -16,7 +17,7 @@ install_applink_jwt() {
   if [ -x "${prefix}/bin/applink-jwt" ]; then
     export PATH="${prefix}/bin:${PATH}"
   fi
-  if command -v applink-jwt >/dev/null 2>&1; then
+  if [ -z "$package" ] && command -v applink-jwt >/dev/null 2>&1; then
     installed="$(applink-jwt --version 2>/dev/null || true)"
     if [ "$installed" = "$version" ]; then
       echo "applink-jwt ${version} is already installed at $(command -v applink-jwt); skipping the install."
@@ -27,12 +28,12 @@ install_applink_jwt() {
   fi
   command -v npm >/dev/null 2>&1 \
     || fail "npm is not installed. Use the applink/default executor (cimg/node), or install Node.js 20.19 or newer before this step."
-  npm install --global --prefix "$prefix" --no-audit --no-fund "applink-jwt@${version}"
+  npm install --global --prefix "$prefix" --no-audit --no-fund "${package:-applink-jwt@${version}}"
   export PATH="${prefix}/bin:${PATH}"
   [ -z "${BASH_ENV:-}" ] || echo "export PATH=\"${prefix}/bin:\${PATH}\"" >>"$BASH_ENV"
   installed="$(applink-jwt --version)"
   [ "$installed" = "$version" ] \
-    || fail "npm installed applink-jwt ${installed}, expected ${version}. Check the npm registry configuration (.npmrc) of this job."
+    || fail "npm installed applink-jwt ${installed}${package:+ from ${package}}, expected ${version}. Check the npm registry configuration (.npmrc) of this job${package:+, or the package parameter}."
   echo "Installed applink-jwt ${installed}."
 }
 
