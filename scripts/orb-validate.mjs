@@ -1,7 +1,8 @@
 // `npm run orb:validate`: validates the orb source (packed on the fly) and .circleci/*.yml offline:
 // CircleCI's JSON schema (vendored in third_party/circleci-config-schema/), semantic checks, review
-// rules RC001-RC012. Exits 1 when there is any finding; a missing schema is a finding.
-// `--skip-schema` skips the schema layer on purpose, and the output says so.
+// rules RC001-RC012, and every call into an external orb against its recorded interface
+// (third_party/circleci-orb-interfaces/). Exits 1 when there is any finding; a missing schema is a
+// finding. `--skip-schema` skips the schema layer on purpose, and the output says so.
 import { fileURLToPath } from 'node:url';
 import { loadOrbTools, packageVersion } from './orb-pack.mjs';
 
@@ -18,11 +19,12 @@ const version = await packageVersion();
 const schemaPath = process.env.CIRCLECI_SCHEMA_PATH || `${root}third_party/circleci-config-schema/schema.json`;
 const options = { schemaPath, skipSchema, orbName: 'applink', releaseTag: process.env.CIRCLE_TAG || `v${version}`, version };
 
+const orbInterfaces = await tools.loadOrbInterfaces(`${root}${tools.ORB_INTERFACES_DIR}`);
 const orb = await tools.validateOrbSource('orb/src', options);
 const reports = [orb];
 if (orb.packed) {
-  reports.push(await tools.validateConfigFile('.circleci/config.yml', { schemaPath, skipSchema }));
-  reports.push(await tools.validateConfigFile('.circleci/test-deploy.yml', { schemaPath, skipSchema, inlineOrbs: { applink: orb.packed.orb } }));
+  reports.push(await tools.validateConfigFile('.circleci/config.yml', { schemaPath, skipSchema, orbInterfaces }));
+  reports.push(await tools.validateConfigFile('.circleci/test-deploy.yml', { schemaPath, skipSchema, orbInterfaces, inlineOrbs: { applink: orb.packed.orb } }));
 }
 // One schema-missing finding is enough (every file reports it).
 const findings = reports.flatMap((report) => report.findings).filter((finding, index, all) => finding.rule !== 'schema-missing' || all.findIndex((other) => other.rule === 'schema-missing') === index);

@@ -28,7 +28,7 @@ const BUILTIN_STEPS = new Set([
 ]);
 
 /** Keys a workflow job entry may carry besides the job's own parameters. */
-const WORKFLOW_JOB_KEYS = new Set([
+export const WORKFLOW_JOB_KEYS = new Set([
   'name', 'requires', 'context', 'filters', 'matrix', 'type', 'pre-steps', 'post-steps', 'serial-group', 'override-with', 'plan_name',
 ]);
 

@@ -10,6 +10,7 @@ import { reviewOrb } from './review.js';
 import { loadSchemaCheck, type SchemaCheck } from './schema.js';
 import { checkConfigSemantics, checkOrbSemantics } from './semantic.js';
 import { isPlainObject, type OrbPath } from './tree.js';
+import { checkExternalOrbCalls, type OrbInterfaces } from './external-orbs.js';
 
 export interface ValidateOptions {
   /** CircleCI's schema.json (third_party/circleci-config-schema/schema.json); a missing file is a finding. */
@@ -110,11 +111,12 @@ export async function validateOrbSource(root: string, options: ValidateOptions):
 /**
  * Validates a CircleCI config file (`.circleci/config.yml`): schema and semantic checks. Orbs in
  * `inlineOrbs` replace the config's import of the same alias first, as orb-tools' `continue`
- * injects the packed orb into `test-deploy.yml`, so references into them are checked too.
+ * injects the packed orb into `test-deploy.yml`, so references into them are checked too. With
+ * `orbInterfaces`, every call into an external orb is checked against its recorded interface.
  */
 export async function validateConfigFile(
   file: string,
-  options: Pick<ValidateOptions, 'schemaPath' | 'skipSchema'> & { inlineOrbs?: Record<string, Record<string, unknown>> },
+  options: Pick<ValidateOptions, 'schemaPath' | 'skipSchema'> & { inlineOrbs?: Record<string, Record<string, unknown>>; orbInterfaces?: OrbInterfaces },
 ): Promise<ValidationReport> {
   const notes: string[] = [];
   const document = YAML.parseDocument(await readFile(file, 'utf8'), { prettyErrors: false });
@@ -133,6 +135,7 @@ export async function validateConfigFile(
   if (schema !== undefined) findings.push(...schema(injected, () => ({ file })));
   const known = Object.fromEntries(Object.entries(inlineOrbs).filter(([alias]) => alias in orbs));
   findings.push(...checkConfigSemantics(config, { locate: () => file, inlineOrbs: known }));
+  if (options.orbInterfaces !== undefined) findings.push(...checkExternalOrbCalls(config, file, options.orbInterfaces));
   return { findings, notes };
 }
 

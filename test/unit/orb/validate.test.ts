@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { validateConfigFile, validateOrbSource } from '../../../scripts/orb/validate.js';
 import { formatPath } from '../../../scripts/orb/tree.js';
 import type { Finding } from '../../../scripts/orb/finding.js';
+import { loadOrbInterfaces, ORB_INTERFACES_DIR } from '../../../scripts/orb/external-orbs.js';
 import { ROOT } from '../../support/harness.js';
 import { invalidFixtures, materialize, scratch, SCHEMA_PATH, VALID_SOURCE, writeFiles } from './fixture-orb.js';
 
@@ -127,8 +128,9 @@ describe('the applink orb and this repository\'s CircleCI config', () => {
   it('.circleci/config.yml and .circleci/test-deploy.yml (with the packed orb injected) validate clean', async () => {
     const { version } = await pkg();
     const orb = await validateOrbSource(join(ROOT, 'orb/src'), { schemaPath: SCHEMA_PATH, version });
-    expect(await validateConfigFile(join(ROOT, '.circleci/config.yml'), { schemaPath: SCHEMA_PATH })).toEqual({ findings: [], notes: [] });
-    expect(await validateConfigFile(join(ROOT, '.circleci/test-deploy.yml'), { schemaPath: SCHEMA_PATH, inlineOrbs: { applink: orb.packed!.orb } })).toEqual({ findings: [], notes: [] });
+    const orbInterfaces = await loadOrbInterfaces(join(ROOT, ORB_INTERFACES_DIR));
+    expect(await validateConfigFile(join(ROOT, '.circleci/config.yml'), { schemaPath: SCHEMA_PATH, orbInterfaces })).toEqual({ findings: [], notes: [] });
+    expect(await validateConfigFile(join(ROOT, '.circleci/test-deploy.yml'), { schemaPath: SCHEMA_PATH, orbInterfaces, inlineOrbs: { applink: orb.packed!.orb } })).toEqual({ findings: [], notes: [] });
   });
 
   it('catches a test-deploy job that calls a command the packed orb lacks, with a wrong argument', async () => {
@@ -136,13 +138,13 @@ describe('the applink orb and this repository\'s CircleCI config', () => {
     const { dir, cleanup } = await scratch();
     try {
       const text = (await readFile(join(ROOT, '.circleci/test-deploy.yml'), 'utf8'))
-        .replace('      - applink/install\n', '      - applink/setup\n')
-        .replace('          developer_name: ci_integration\n          login_url', '          developer_name: ci_integration\n          login: x\n          login_url');
+        .replace('      - applink/verify:\n          login_url: $SF_LOGIN_URL\n', '      - applink/setup\n')
+        .replace('          developer_name: ci_commands\n          login_url', '          developer_name: ci_commands\n          login: x\n          login_url');
       await writeFiles(dir, { 'test-deploy.yml': text });
       const report = await validateConfigFile(join(dir, 'test-deploy.yml'), { schemaPath: SCHEMA_PATH, inlineOrbs: { applink: orb.packed!.orb } });
       expect(report.findings.map((finding) => `${finding.rule} ${formatPath(finding.path)}: ${finding.message}`)).toEqual([
-        'unknown-component jobs.integration_authorize.steps[1]: step "applink/setup": the orb imported as "applink" has no command "setup"',
-        'unknown-argument jobs.integration_authorize.steps[3].applink/authorize.login: command "applink/authorize" has no parameter "login" (it has: addon, alias, app, client_id, developer_name, heroku_api_key, jwt_private_key, login_url, preflight, replace, timeout, type, username)',
+        'unknown-component jobs.command_tests.steps[2]: step "applink/setup": the orb imported as "applink" has no command "setup"',
+        'unknown-argument jobs.command_tests.steps[3].applink/authorize.login: command "applink/authorize" has no parameter "login" (it has: addon, alias, app, client_id, developer_name, heroku_api_key, jwt_private_key, login_url, preflight, replace, timeout, type, username)',
       ]);
     } finally {
       await cleanup();
