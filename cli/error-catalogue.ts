@@ -138,6 +138,22 @@ export const SALESFORCE_INPUT_ERRORS: readonly CatalogueEntry[] = [
 /** The network layer, signals, usage and internal errors, and the sandbox command. */
 export const GENERAL_ERRORS: readonly CatalogueEntry[] = [
   {
+    code: 'ERR_INPUT_PROBLEMS',
+    exitCode: ExitCode.input,
+    commands: ['verify', 'authorize', 'list', 'info', 'remove', 'keys check'],
+    title: 'Several inputs missing or invalid',
+    cause: 'The local checks found more than one problem; all are listed at once (in --json as error.details.problems, each with its code, message, fix and inputs). Nothing was sent.',
+    fix: 'Fix each listed problem as its own Fix line says, then run the command again.',
+  },
+  {
+    code: 'ERR_EMPTY_VALUE',
+    exitCode: ExitCode.input,
+    commands: ['verify', 'authorize', 'list', 'info', 'remove', 'keys check'],
+    title: 'Flag given an empty value',
+    cause: 'A flag such as -a "" or --client-id "" was given explicitly with an empty value (often an unset CI variable). Only an absent flag falls back to the environment; an empty one is refused.',
+    fix: 'Give the flag a value, or leave it out to use the environment variable it falls back to.',
+  },
+  {
     code: 'ERR_NETWORK',
     exitCode: ExitCode.network,
     commands: NETWORK_COMMANDS,

@@ -8,39 +8,14 @@ import type { Deps } from './deps.js';
 import { printError, printResult, type CommandResult } from './output.js';
 import { VERSION } from './version.js';
 
-export const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
-
-/** Options shared by every command that loads the private key. */
-export interface KeySourceOptions {
-  /** Path of a PEM/DER key file, or `-` for standard input. */
-  jwtKeyFile?: string;
-  /** Name of the environment variable that holds the key. */
-  jwtKeyEnv: string;
-  /** Name of the environment variable that holds the key's passphrase. */
-  passphraseEnv?: string;
-}
-
 /**
- * An option whose value falls back to an environment variable. Commander's own `.env()` reads
- * `process.env` at parse time; we resolve from `deps.env` instead so that only `main.ts` touches
- * `process`, and show the variable in `--help` the way commander does.
+ * An option whose value falls back to environment variables. Commander's own `.env()` reads
+ * `process.env` at parse time; the command resolves it from `deps.env` instead (cli/input/), so that
+ * only `main.ts` touches `process` and an explicitly empty flag can be refused; the variables show
+ * in `--help` the way commander shows them.
  */
 function envOption(flags: string, description: string, ...envNames: string[]): Option {
   return new Option(flags, `${description} (env: ${envNames.join(', ')})`);
-}
-
-/** First non-empty value among a flag and the environment variables named. */
-export function fromEnv(
-  value: string | undefined,
-  env: Deps['env'],
-  ...envNames: string[]
-): string | undefined {
-  if (value !== undefined && value !== '') return value;
-  for (const name of envNames) {
-    const candidate = env[name];
-    if (candidate !== undefined && candidate !== '') return candidate;
-  }
-  return undefined;
 }
 
 function parseInteger(name: string, min: number, max: number) {
@@ -63,7 +38,7 @@ function addLoginOptions(command: Command): Command {
   return command
     .addOption(envOption('--client-id <id>', 'consumer key of the Salesforce external client app', 'SF_CLIENT_ID'))
     .addOption(envOption('--username <username>', 'Salesforce username pre-authorized for the app', 'SF_USERNAME'))
-    .option('-l, --login-url <url>', 'Salesforce login URL (My Domain, or https://test.salesforce.com for a sandbox)', DEFAULT_LOGIN_URL)
+    .option('-l, --login-url <url>', 'Salesforce login URL (My Domain, or https://test.salesforce.com for a sandbox)', 'https://login.salesforce.com')
     .addOption(new Option('--login <url>', 'alias of --login-url').hideHelp())
     .addOption(envOption('--audience <url>', 'audience (aud) of the assertion; default: the login URL origin', 'SF_AUDIENCE_URL'))
     .option('--allow-login-host <host>', 'allow a login host outside Salesforce domains (a custom domain)', collect, [] as string[])
@@ -79,11 +54,6 @@ function addAppOptions(command: Command): Command {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/** The login URL given with `--login-url` or its alias `--login`. */
-function loginUrlOf(options: { loginUrl: string; login?: string }): string {
-  return options.login ?? options.loginUrl;
 }
 
 type Runner<O> = (options: O, deps: Deps) => Promise<CommandResult>;
@@ -191,11 +161,13 @@ Exit codes: 0 ok, 2 usage, 3 invalid input, 4 Salesforce refused, 5 Heroku/AppLi
     .action(
       action(
         async () => (await import('./commands/verify.js')).runVerify,
-        (options: Record<string, unknown>) => ({
-          clientId: fromEnv(options.clientId as string | undefined, deps.env, 'SF_CLIENT_ID'),
-          username: fromEnv(options.username as string | undefined, deps.env, 'SF_USERNAME'),
-          loginUrl: loginUrlOf(options as { loginUrl: string; login?: string }),
-          audience: fromEnv(options.audience as string | undefined, deps.env, 'SF_AUDIENCE_URL'),
+        (options: Record<string, unknown>, command: Command) => ({
+          clientId: options.clientId as string | undefined,
+          username: options.username as string | undefined,
+          // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
+          loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
+          login: options.login as string | undefined,
+          audience: options.audience as string | undefined,
           allowLoginHosts: options.allowLoginHost as string[],
           type: options.type as 'salesforce' | 'datacloud',
           dataspace: options.dataspace as string | undefined,
@@ -226,16 +198,16 @@ Examples:
     .action(
       action(
         async () => (await import('./commands/authorize.js')).runAuthorize,
-        (developerName: string, options: Record<string, unknown>) => ({
+        (developerName: string, options: Record<string, unknown>, command: Command) => ({
           developerName,
-          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
-          appFromFlag: options.app !== undefined,
+          app: options.app as string | undefined,
           addon: options.addon as string | undefined,
-          clientId: fromEnv(options.clientId as string | undefined, deps.env, 'SF_CLIENT_ID'),
-          username: fromEnv(options.username as string | undefined, deps.env, 'SF_USERNAME'),
-          loginUrl: loginUrlOf(options as { loginUrl: string; login?: string }),
-          loginUrlGiven: options.login !== undefined || options.loginUrl !== DEFAULT_LOGIN_URL,
-          audience: fromEnv(options.audience as string | undefined, deps.env, 'SF_AUDIENCE_URL'),
+          clientId: options.clientId as string | undefined,
+          username: options.username as string | undefined,
+          // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
+          loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
+          login: options.login as string | undefined,
+          audience: options.audience as string | undefined,
           allowLoginHosts: options.allowLoginHost as string[],
           type: options.type as 'salesforce' | 'datacloud',
           dataspace: options.dataspace as string | undefined,
@@ -258,8 +230,7 @@ Examples:
       action(
         async () => (await import('./commands/list.js')).runList,
         (options: Record<string, unknown>) => ({
-          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
-          appFromFlag: options.app !== undefined,
+          app: options.app as string | undefined,
           addon: options.addon as string | undefined,
           json: Boolean(options.json),
         }),
@@ -274,8 +245,7 @@ Examples:
         async () => (await import('./commands/info.js')).runInfo,
         (developerName: string, options: Record<string, unknown>) => ({
           developerName,
-          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
-          appFromFlag: options.app !== undefined,
+          app: options.app as string | undefined,
           addon: options.addon as string | undefined,
           json: Boolean(options.json),
         }),
@@ -292,8 +262,7 @@ Examples:
         async () => (await import('./commands/remove.js')).runRemove,
         (developerName: string, options: Record<string, unknown>) => ({
           developerName,
-          app: fromEnv(options.app as string | undefined, deps.env, 'HEROKU_APP', 'HEROKU_APP_NAME'),
-          appFromFlag: options.app !== undefined,
+          app: options.app as string | undefined,
           addon: options.addon as string | undefined,
           yes: Boolean(options.yes),
           confirm: options.confirm as string | undefined,

@@ -184,9 +184,7 @@ async function benchAuthorize(dir: string, nodeStartMs: number): Promise<string[
         {
           developerName: `bench_in_${run}`,
           app: env.HEROKU_APP,
-          appFromFlag: true,
           loginUrl: env.SF_LOGIN_URL!,
-          loginUrlGiven: true,
           clientId: env.SF_CLIENT_ID,
           username: env.SF_USERNAME,
           allowLoginHosts: [],

@@ -6,20 +6,30 @@
  */
 import type { Deps } from '../deps.js';
 import { InputError } from '../errors.js';
+import { InputProblems } from '../input/problems.js';
+import { envSource, flagSource, inputNames, resolveInput, type InputSpec, type SourceDeps } from '../input/sources.js';
 import { addonBaseUrl, addonIdOfApiUrl, checkAddonApiUrl, checkPlatformApiUrl } from './hosts.js';
 import { resolveAddon, validateAddonName, validateAppName, type AppLinkTarget, type ResolveAddonOptions } from './platform-api.js';
 
-/** The add-on selection options every AppLink command takes. */
+/** The add-on selection flags every AppLink command takes, as parsed (no environment fallback yet). */
 export interface AddonSelectionOptions {
-  /** `-a/--app`, or `HEROKU_APP` / `HEROKU_APP_NAME`. */
+  /** `-a/--app` (`undefined` when absent; the environment is consulted only then). */
   app?: string;
-  /** Whether `--app` was given on the command line (not from the environment). */
-  appFromFlag: boolean;
   /** `--addon`: name or id. */
   addon?: string;
 }
 
 export const DIRECT_MODE_VARIABLES = ['HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID'] as const;
+
+/** The app: `-a/--app`, then `HEROKU_APP`, `HEROKU_APP_NAME`. */
+export function appInput(options: Pick<AddonSelectionOptions, 'app'>): InputSpec {
+  return { what: 'app', sources: [flagSource('--app', options.app), envSource('HEROKU_APP', 'HEROKU_APP_NAME')] };
+}
+
+/** The Heroku token of platform mode: `HEROKU_API_KEY` (never a flag: no secret in argv). */
+export function herokuTokenInput(): InputSpec {
+  return { what: 'Heroku token', sources: [envSource('HEROKU_API_KEY')] };
+}
 
 /** A checked plan: either the finished direct-mode target, or what the Platform API lookup needs. */
 export type TargetPlan = ({ mode: 'direct'; target: AppLinkTarget } | { mode: 'platform'; resolve: ResolveAddonOptions }) & {
@@ -29,77 +39,110 @@ export type TargetPlan = ({ mode: 'direct'; target: AppLinkTarget } | { mode: 'p
 
 /**
  * Checks everything local about the add-on selection and its secrets and says how to reach the
- * add-on. Throws an {@link InputError} naming the missing or bad variable or flag.
+ * add-on. Throws an {@link InputError} naming the missing or bad variable or flag (all of them at
+ * once when there are several).
  */
-export function planTarget(options: AddonSelectionOptions, env: Deps['env']): TargetPlan {
+export async function planTarget(options: AddonSelectionOptions, deps: SourceDeps): Promise<TargetPlan> {
+  const env = deps.env;
   const present = (name: string) => env[name] !== undefined && env[name] !== '';
   const direct = DIRECT_MODE_VARIABLES.every(present);
-  if (!options.appFromFlag && direct) {
-    if (options.addon !== undefined) {
-      throw new InputError('ERR_ADDON_DIRECT_MODE', '--addon applies only with -a/--app; in direct mode the add-on is the one HEROKU_APPLINK_API_URL points at.', {
-        hint: 'Drop --addon, or pass -a/--app (with HEROKU_API_KEY) to pick an add-on through the Platform API.',
-      });
-    }
-    const apiUrl = checkAddonApiUrl(env.HEROKU_APPLINK_API_URL!, 'HEROKU_APPLINK_API_URL');
-    const addonId = addonIdOfApiUrl(apiUrl);
-    if (addonId === undefined) {
-      throw new InputError('ERR_URL', 'HEROKU_APPLINK_API_URL has no path: the add-on id is expected as its last segment (https://<host>/addons/<addon-id>).', {
-        hint: 'Copy the value of the add-on\'s config var: heroku config:get HEROKU_APPLINK_API_URL -a <app>.',
-      });
-    }
-    const appId = env.HEROKU_APP_ID!.trim();
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(appId)) {
-      throw new InputError('ERR_APP_ID', 'HEROKU_APP_ID is not a Heroku app id (a UUID such as 01234567-89ab-cdef-0123-456789abcdef).', {
-        hint: 'Set it with heroku apps:info --json -a <app> | jq -r .app.id.',
-      });
-    }
-    // An app from the environment does not turn direct mode off (only the -a flag does): say so.
-    const warnings =
-      options.app !== undefined && options.app !== ''
-        ? ['HEROKU_APP (or HEROKU_APP_NAME) is set but not used: HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID select direct mode. Pass -a/--app to go through the Platform API instead.']
-        : [];
-    return {
-      mode: 'direct',
-      warnings,
-      target: {
-        mode: 'direct',
-        appId,
-        addonId,
-        addonName: addonId,
-        baseUrl: addonBaseUrl(apiUrl, addonId),
-        token: checkToken(env.HEROKU_APPLINK_TOKEN!, 'HEROKU_APPLINK_TOKEN'),
-        tokenSource: 'HEROKU_APPLINK_TOKEN',
-      },
-    };
+  const problems = new InputProblems();
+  if (options.app === undefined && direct) {
+    const plan = problems.check(() => planDirect(options, env));
+    problems.throwIfAny();
+    return plan!;
   }
-  if (options.app === undefined || options.app === '') {
+  const app = await problems.checkAsync(() => resolveInput(appInput(options), deps));
+  let appName: string | undefined;
+  if (app !== undefined) {
+    appName = problems.check(() => validateAppName(app.value));
+  } else if (problems.count === 0) {
     const partial = DIRECT_MODE_VARIABLES.filter(present);
     const missing = DIRECT_MODE_VARIABLES.filter((name) => !present(name));
-    throw new InputError(
-      'ERR_APP_MISSING',
-      partial.length > 0
-        ? `No app given, and direct mode needs ${missing.join(' and ')} as well as ${partial.join(' and ')}.`
-        : 'No app given: the add-on is found through the app it is attached to.',
-      { hint: 'Pass -a/--app <app> (or set HEROKU_APP) with HEROKU_API_KEY, or set HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID for direct mode.' },
+    problems.add(
+      new InputError(
+        'ERR_APP_MISSING',
+        partial.length > 0
+          ? `No app given, and direct mode needs ${missing.join(' and ')} as well as ${partial.join(' and ')}.`
+          : 'No app given: the add-on is found through the app it is attached to.',
+        {
+          hint: 'Pass -a/--app <app> (or set HEROKU_APP) with HEROKU_API_KEY, or set HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID for direct mode.',
+          details: { inputs: [...inputNames(appInput(options)), ...DIRECT_MODE_VARIABLES] },
+        },
+      ),
     );
   }
-  const app = validateAppName(options.app);
-  const addon = options.addon === undefined ? undefined : validateAddonName(options.addon);
-  const rawKey = env.HEROKU_API_KEY;
-  if (rawKey === undefined || rawKey.trim() === '') {
-    throw new InputError('ERR_HEROKU_API_KEY_MISSING', 'HEROKU_API_KEY is not set: the Heroku token is read only from this variable (never from a flag).', {
-      hint: 'Create a token with heroku authorizations:create --short -d "applink-jwt CI" and export HEROKU_API_KEY=<token> (in CI: a secret variable).',
-    });
+  const addon = options.addon === undefined ? undefined : problems.check(() => validateAddonName(options.addon!));
+  // Half of the direct-mode variables: direct mode was meant, and the Heroku token is not needed.
+  const directMeant = app === undefined && DIRECT_MODE_VARIABLES.some(present);
+  const token = directMeant ? undefined : await problems.checkAsync(() => resolveInput(herokuTokenInput(), deps));
+  let apiKey: string | undefined;
+  if (directMeant) {
+    // reported above as ERR_APP_MISSING, naming the missing direct-mode variables
+  } else if (token === undefined || token.value.trim() === '') {
+    problems.add(
+      new InputError('ERR_HEROKU_API_KEY_MISSING', 'HEROKU_API_KEY is not set: the Heroku token is read only from this variable (never from a flag).', {
+        hint: 'Create a token with heroku authorizations:create --short -d "applink-jwt CI" and export HEROKU_API_KEY=<token> (in CI: a secret variable).',
+        details: { inputs: inputNames(herokuTokenInput()) },
+      }),
+    );
+  } else {
+    apiKey = problems.check(() => checkToken(token.value, token.source));
   }
+  const platformUrl = problems.check(() => checkPlatformApiUrl(env.HEROKU_API_URL));
+  problems.throwIfAny();
   return {
     mode: 'platform',
     warnings: [],
-    resolve: {
-      platformUrl: checkPlatformApiUrl(env.HEROKU_API_URL),
-      apiKey: checkToken(rawKey, 'HEROKU_API_KEY'),
-      app,
-      addon,
-      addonService: env.HEROKU_APPLINK_ADDON || undefined,
+    resolve: { platformUrl: platformUrl!, apiKey: apiKey!, app: appName!, addon, addonService: env.HEROKU_APPLINK_ADDON || undefined },
+  };
+}
+
+/** Direct mode: the add-on from `HEROKU_APPLINK_API_URL`, its token and the app id; every problem at once. */
+function planDirect(options: AddonSelectionOptions, env: SourceDeps['env']): TargetPlan {
+  const problems = new InputProblems();
+  if (options.addon !== undefined) {
+    problems.add(
+      new InputError('ERR_ADDON_DIRECT_MODE', '--addon applies only with -a/--app; in direct mode the add-on is the one HEROKU_APPLINK_API_URL points at.', {
+        hint: 'Drop --addon, or pass -a/--app (with HEROKU_API_KEY) to pick an add-on through the Platform API.',
+      }),
+    );
+  }
+  const apiUrl = problems.check(() => checkAddonApiUrl(env.HEROKU_APPLINK_API_URL!, 'HEROKU_APPLINK_API_URL'));
+  const addonId = apiUrl === undefined ? undefined : addonIdOfApiUrl(apiUrl);
+  if (apiUrl !== undefined && addonId === undefined) {
+    problems.add(
+      new InputError('ERR_URL', 'HEROKU_APPLINK_API_URL has no path: the add-on id is expected as its last segment (https://<host>/addons/<addon-id>).', {
+        hint: "Copy the value of the add-on's config var: heroku config:get HEROKU_APPLINK_API_URL -a <app>.",
+      }),
+    );
+  }
+  const appId = env.HEROKU_APP_ID!.trim();
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(appId)) {
+    problems.add(
+      new InputError('ERR_APP_ID', 'HEROKU_APP_ID is not a Heroku app id (a UUID such as 01234567-89ab-cdef-0123-456789abcdef).', {
+        hint: 'Set it with heroku apps:info --json -a <app> | jq -r .app.id.',
+      }),
+    );
+  }
+  const token = problems.check(() => checkToken(env.HEROKU_APPLINK_TOKEN!, 'HEROKU_APPLINK_TOKEN'));
+  problems.throwIfAny();
+  // An app from the environment does not turn direct mode off (only the -a flag does): say so.
+  const fromEnv = ['HEROKU_APP', 'HEROKU_APP_NAME'].some((name) => env[name] !== undefined && env[name] !== '');
+  const warnings = fromEnv
+    ? ['HEROKU_APP (or HEROKU_APP_NAME) is set but not used: HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID select direct mode. Pass -a/--app to go through the Platform API instead.']
+    : [];
+  return {
+    mode: 'direct',
+    warnings,
+    target: {
+      mode: 'direct',
+      appId,
+      addonId: addonId!,
+      addonName: addonId!,
+      baseUrl: addonBaseUrl(apiUrl!, addonId!),
+      token: token!,
+      tokenSource: 'HEROKU_APPLINK_TOKEN',
     },
   };
 }

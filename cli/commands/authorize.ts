@@ -11,22 +11,15 @@ import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applin
 import type { Deps } from '../deps.js';
 import { AppError, InterruptedError } from '../errors.js';
 import type { CommandResult } from '../output.js';
-import type { KeySourceOptions } from '../program.js';
-import { loadPrivateKey } from '../keys/load.js';
+import { InputProblems } from '../input/problems.js';
+import { loadPrivateKey, type KeySourceOptions } from '../keys/load.js';
 import { SALESFORCE_ERRORS } from '../salesforce/catalogue.js';
-import { checkPreflightInput, runPreflight, type PreflightResult } from '../salesforce/preflight.js';
+import { resolveLogin, type LoginOptions } from '../salesforce/login-input.js';
+import { runPreflight, type PreflightResult } from '../salesforce/preflight.js';
 
-export interface AuthorizeOptions extends KeySourceOptions, AddonSelectionOptions {
+export interface AuthorizeOptions extends KeySourceOptions, AddonSelectionOptions, LoginOptions {
   developerName: string;
-  clientId?: string;
-  username?: string;
-  loginUrl: string;
-  /** Whether `--login-url`/`--login` was given: only then is `login_url` sent (as the plugin does). */
-  loginUrlGiven: boolean;
-  audience?: string;
-  allowLoginHosts: string[];
-  type: 'salesforce' | 'datacloud';
-  dataspace?: string;
+  /** `--alias`. */
   alias?: string;
   replace: boolean;
   preflight: boolean;
@@ -43,22 +36,18 @@ const PREFLIGHT_TIMEOUT_MS = 15_000;
  * prints the final authorization without any token field.
  */
 export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promise<CommandResult<Authorization>> {
-  // 1. Everything local, before any network call.
-  const developerName = validateDeveloperName(options.developerName);
-  const alias = validateAlias(options.alias ?? defaultAlias(developerName));
-  const plan = planTarget(options, deps.env);
-  const preflightOptions = {
-    clientId: options.clientId,
-    username: options.username,
-    loginUrl: options.loginUrl,
-    audience: options.audience,
-    allowLoginHosts: options.allowLoginHosts,
-    type: options.type,
-    dataspace: options.dataspace,
-    timeoutMs: PREFLIGHT_TIMEOUT_MS,
-  };
-  const input = checkPreflightInput(preflightOptions);
-  const key = await loadPrivateKey(options, deps);
+  // 1. Everything local, before any network call; every problem at once.
+  const problems = new InputProblems();
+  const developerName = problems.check(() => validateDeveloperName(options.developerName));
+  // The default alias derives from the name: a bad name is one problem, not two.
+  const alias = options.alias === undefined && developerName === undefined ? undefined : problems.check(() => validateAlias(options.alias ?? defaultAlias(developerName!)));
+  const plan = await problems.checkAsync(() => planTarget(options, deps));
+  const login = await problems.checkAsync(() => resolveLogin(options, deps));
+  const key = await problems.checkAsync(() => loadPrivateKey(options, deps));
+  problems.throwIfAny();
+  if (developerName === undefined || alias === undefined || plan === undefined || login === undefined || key === undefined) throw new Error('unreachable');
+  const input = login.input;
+  const preflightOptions = { ...login.options, timeoutMs: PREFLIGHT_TIMEOUT_MS };
   const warnings = [...plan.warnings, ...key.warnings, ...input.warnings];
 
   try {
@@ -92,7 +81,7 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
             alias,
             clientId: input.clientId,
             username: input.username,
-            ...(options.loginUrlGiven ? { loginUrl: input.loginUrl.origin } : {}),
+            ...(login.loginUrlGiven ? { loginUrl: input.loginUrl.origin } : {}),
             privateKeyPem: key.uploadPem,
           },
           replace: options.replace,

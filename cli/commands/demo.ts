@@ -100,7 +100,7 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
       return { value: path, result: `2048-bit key in a temporary directory (mode 0600); certificate ${material.fingerprint.slice(0, 23)}... registered with external client app ${clientId}` };
     });
     const keyOptions = { jwtKeyFile: keyFile, jwtKeyEnv: 'JWT_PRIVATE_KEY' };
-    const login = { clientId, username, loginUrl: sandbox.url, loginUrlGiven: true, allowLoginHosts: [] as string[] };
+    const login = { clientId, username, loginUrl: sandbox.url, allowLoginHosts: [] as string[] };
 
     await step('Preflight: JWT bearer exchange with the Salesforce double', async () => {
       const { loadPrivateKey } = await import('../keys/load.js');
@@ -116,7 +116,7 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
     ] as const) {
       await step(`Authorize ${name} (${type === 'datacloud' ? 'Data Cloud' : 'Salesforce'}) on app ${app}`, async () => {
         const result = await runAuthorize(
-          { ...keyOptions, ...login, developerName: name, app, appFromFlag: true, type, replace: false, preflight: true, timeoutMs: 30_000, json: true },
+          { ...keyOptions, ...login, developerName: name, app, type, replace: false, preflight: true, timeoutMs: 30_000, json: true },
           inner,
         );
         return { value: undefined, result: `${result.json.status} (org ${result.json.org.id}, ${result.json.org.type})` };
@@ -124,7 +124,7 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
     }
 
     await step('List the authorizations', async () => {
-      const result = await runList({ app, appFromFlag: true, json: true }, inner);
+      const result = await runList({ app, json: true }, inner);
       return { value: undefined, result: result.json.map((item) => `${item.org.developer_name}: ${item.status}`).join(', ') };
     });
 
@@ -140,7 +140,7 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
 
     for (const name of [SALESFORCE_NAME, DATA_CLOUD_NAME]) {
       await step(`Remove ${name}`, async () => {
-        const result = await runRemove({ developerName: name, app, appFromFlag: true, yes: true, json: true }, inner);
+        const result = await runRemove({ developerName: name, app, yes: true, json: true }, inner);
         return { value: undefined, result: `removed from add-on ${result.json.addon}` };
       });
     }

@@ -5,6 +5,7 @@ import { validateAlias } from '../applink/developer-name.js';
 import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
 import { InputError } from '../errors.js';
+import { InputProblems } from '../input/problems.js';
 import type { CommandResult } from '../output.js';
 
 export interface InfoOptions extends AddonSelectionOptions {
@@ -17,8 +18,11 @@ export interface InfoOptions extends AddonSelectionOptions {
  * says how to list the authorizations.
  */
 export async function runInfo(options: InfoOptions, deps: Deps): Promise<CommandResult<Authorization>> {
-  const name = checkLookupName(options.developerName);
-  const plan = planTarget(options, deps.env);
+  const problems = new InputProblems();
+  const name = problems.check(() => checkLookupName(options.developerName));
+  const plan = await problems.checkAsync(() => planTarget(options, deps));
+  problems.throwIfAny();
+  if (name === undefined || plan === undefined) throw new Error('unreachable');
   const target = await resolveTarget(plan, deps);
   const authorization = stripTokens(await getAuthorization(target, name, deps));
   return { json: authorization, text: describeAuthorization(authorization).join('\n'), warnings: plan.warnings };

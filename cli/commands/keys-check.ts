@@ -9,9 +9,8 @@ import { ExitCode } from '../errors.js';
 import { certificateMatchesKey, readCertificate, type CertificateFacts } from '../keys/certificate.js';
 import { keyFinding, type KeyFinding } from '../keys/errors.js';
 import { gitStatusOf, type GitStatus } from '../keys/git.js';
-import { formatMode, loadPrivateKey, type LoadedKey } from '../keys/load.js';
+import { formatMode, loadPrivateKey, type KeySourceOptions, type LoadedKey } from '../keys/load.js';
 import type { CommandResult } from '../output.js';
-import type { KeySourceOptions } from '../program.js';
 
 export interface KeysCheckOptions extends KeySourceOptions {
   certFile?: string;

@@ -11,7 +11,7 @@ export interface ListOptions extends AddonSelectionOptions {
 
 /** Lists the authorizations: developer name, type, status, alias, org id, username, last modified. */
 export async function runList(options: ListOptions, deps: Deps): Promise<CommandResult<Authorization[]>> {
-  const plan = planTarget(options, deps.env);
+  const plan = await planTarget(options, deps);
   const target = await resolveTarget(plan, deps);
   const authorizations = stripTokens(await listAuthorizations(target, deps));
   const on = target.mode === 'platform' ? `add-on ${target.addonName} on app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;

@@ -14,6 +14,7 @@ import type { AppLinkTarget } from '../applink/platform-api.js';
 import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
 import { AppError, InputError, InterruptedError } from '../errors.js';
+import { InputProblems } from '../input/problems.js';
 import type { CommandResult } from '../output.js';
 import { checkLookupName } from './info.js';
 
@@ -34,9 +35,14 @@ export interface RemoveResult {
 
 /** Removes the authorization once confirmed. An unknown name is `ERR_AUTHORIZATION_NOT_FOUND`. */
 export async function runRemove(options: RemoveOptions, deps: Deps): Promise<CommandResult<RemoveResult>> {
-  const name = checkLookupName(options.developerName);
-  const plan = planTarget(options, deps.env);
-  await confirmRemoval(name, options, deps);
+  const problems = new InputProblems();
+  const name = problems.check(() => checkLookupName(options.developerName));
+  const plan = await problems.checkAsync(() => planTarget(options, deps));
+  // A terminal prompt only once everything else is right; a refusal without one is another problem.
+  const prompts = options.confirm === undefined && !options.yes && deps.stdinIsTTY && deps.prompt !== undefined && !options.json;
+  if (name !== undefined && (!prompts || problems.count === 0)) await problems.checkAsync(() => confirmRemoval(name, options, deps));
+  problems.throwIfAny();
+  if (name === undefined || plan === undefined) throw new Error('unreachable');
   const target = await resolveTarget(plan, deps);
   const found = await findAuthorization(target, name, deps);
   if (found === undefined) throw notFoundError(target, name);

@@ -4,12 +4,15 @@
  * Salesforce, then prints what Salesforce said about the org and user. Never prints a token.
  */
 import type { Deps } from '../deps.js';
-import { loadPrivateKey, type LoadedKey } from '../keys/load.js';
+import { InputProblems } from '../input/problems.js';
+import { loadPrivateKey, type KeySourceOptions, type LoadedKey } from '../keys/load.js';
 import type { CommandResult } from '../output.js';
-import type { KeySourceOptions } from '../program.js';
-import { checkPreflightInput, runPreflight, type PreflightOptions, type PreflightResult } from '../salesforce/preflight.js';
+import { resolveLogin, type LoginOptions } from '../salesforce/login-input.js';
+import { runPreflight, type PreflightResult } from '../salesforce/preflight.js';
 
-export interface VerifyOptions extends KeySourceOptions, PreflightOptions {
+export interface VerifyOptions extends KeySourceOptions, LoginOptions {
+  /** `--timeout`: of each Salesforce request. */
+  timeoutMs: number;
   json: boolean;
 }
 
@@ -25,10 +28,13 @@ export interface VerifyJson extends Omit<PreflightResult, 'warnings'> {
  * checked before anything is sent; a Salesforce refusal is a catalogued error (exit 4).
  */
 export async function runVerify(options: VerifyOptions, deps: Deps): Promise<CommandResult<VerifyJson>> {
-  // Flags and variables first: they are cheaper to fix than a key, and nothing is sent yet.
-  checkPreflightInput(options);
-  const key = await loadPrivateKey(options, deps);
-  const result = await runPreflight(key.privateKey, options, deps);
+  // Every local problem at once; nothing is sent yet.
+  const problems = new InputProblems();
+  const login = await problems.checkAsync(() => resolveLogin(options, deps));
+  const key = await problems.checkAsync(() => loadPrivateKey(options, deps));
+  problems.throwIfAny();
+  if (login === undefined || key === undefined) throw new Error('unreachable');
+  const result = await runPreflight(key.privateKey, { ...login.options, timeoutMs: options.timeoutMs }, deps);
   const json: VerifyJson = {
     ok: true,
     type: options.type,

@@ -6,9 +6,19 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import type { Deps } from '../deps.js';
-import type { KeySourceOptions } from '../program.js';
+import { emptyValueError } from '../input/sources.js';
 import { decodeKeyInput, derLengthStatus, type DecodedKey } from './decode.js';
 import { keyError, keyFinding, type KeyFinding } from './errors.js';
+
+/** Where the private key comes from (the key flags of every command that signs). */
+export interface KeySourceOptions {
+  /** `--jwt-key-file`: path of a PEM/DER key file, or `-` for standard input. */
+  jwtKeyFile?: string;
+  /** `--jwt-key-env`: name of the environment variable that holds the key. */
+  jwtKeyEnv: string;
+  /** `--passphrase-env`: name of the environment variable that holds the key's passphrase. */
+  passphraseEnv?: string;
+}
 
 /** No key input is read beyond this many bytes: an RSA 4096 PEM is about 3.3 KiB. */
 export const MAX_KEY_INPUT_BYTES = 64 * 1024;
@@ -113,7 +123,10 @@ async function readKeyInput(options: KeySourceOptions, deps: Pick<Deps, 'env' | 
     if (Buffer.byteLength(data) > MAX_KEY_INPUT_BYTES) throw keyError('ERR_KEY_TOO_LARGE', { source });
     return { data, source };
   }
-  if (options.jwtKeyFile !== undefined && options.jwtKeyFile !== '') {
+  if (options.jwtKeyFile !== undefined && options.jwtKeyFile.trim() === '') {
+    throw emptyValueError('--jwt-key-file', [options.jwtKeyEnv]);
+  }
+  if (options.jwtKeyFile !== undefined) {
     const path = options.jwtKeyFile;
     const { data, mode } = await readBoundedFile(path, deps, 'key');
     return { data, source: `file ${path}`, path, fileMode: mode };

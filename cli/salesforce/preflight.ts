@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { InputError } from '../errors.js';
+import { InputProblems } from '../input/problems.js';
 import { HIDDEN_SECRET, looksLikeSecret } from '../shown-input.js';
 import { signAssertion } from './assertion.js';
 import { audienceFor, parseLoginUrl } from './login-url.js';
@@ -18,6 +19,8 @@ export interface PreflightOptions {
   /** Salesforce username (after the `SF_USERNAME` fallback). */
   username: string | undefined;
   loginUrl: string;
+  /** Where the login URL came from, for messages (default `--login-url`). */
+  loginUrlFlag?: string;
   /** `--audience` / `SF_AUDIENCE_URL`; default: the login URL's origin. */
   audience?: string;
   allowLoginHosts: string[];
@@ -123,16 +126,19 @@ export function checkDataspace(dataspace: string): string {
  *   `ERR_USERNAME_INVALID`, `ERR_LOGIN_URL_*`, `ERR_AUDIENCE_INVALID`, `ERR_DATASPACE_INVALID`.
  */
 export function checkPreflightInput(options: PreflightOptions): PreflightInput {
-  const clientId = checkClientId(options.clientId);
-  const username = checkUsername(options.username);
-  const { url: loginUrl, warnings } = parseLoginUrl(options.loginUrl, { allowLoginHosts: options.allowLoginHosts, flag: '--login-url' });
-  const audience = audienceFor(loginUrl, options.audience);
+  const problems = new InputProblems();
+  const clientId = problems.check(() => checkClientId(options.clientId));
+  const username = problems.check(() => checkUsername(options.username));
+  const parsed = problems.check(() => parseLoginUrl(options.loginUrl, { allowLoginHosts: options.allowLoginHosts, flag: options.loginUrlFlag ?? '--login-url' }));
+  const audience = parsed === undefined ? undefined : problems.check(() => audienceFor(parsed.url, options.audience));
+  const warnings = parsed?.warnings ?? [];
   let dataspace: string | undefined;
   if (options.dataspace !== undefined && options.dataspace !== '') {
-    if (options.type === 'datacloud') dataspace = checkDataspace(options.dataspace);
+    if (options.type === 'datacloud') dataspace = problems.check(() => checkDataspace(options.dataspace!));
     else warnings.push('--dataspace is ignored without --type datacloud.');
   }
-  return { clientId, username, loginUrl, audience, ...(dataspace === undefined ? {} : { dataspace }), warnings };
+  problems.throwIfAny();
+  return { clientId: clientId!, username: username!, loginUrl: parsed!.url, audience: audience!, ...(dataspace === undefined ? {} : { dataspace }), warnings };
 }
 
 /**

@@ -29,11 +29,9 @@ const directEnv = {
 };
 const options = (overrides: Partial<AuthorizeOptions> = {}): AuthorizeOptions => ({
   developerName: 'my_org',
-  appFromFlag: false,
   clientId: '3MVG9client',
   username: 'ci@example.com',
   loginUrl: 'https://test.salesforce.com',
-  loginUrlGiven: true,
   allowLoginHosts: [],
   type: 'salesforce',
   jwtKeyFile: undefined,
@@ -54,7 +52,7 @@ describe('runAuthorize', () => {
   it.each([
     [{ developerName: 'my-org' }, {}, 'ERR_DEVELOPER_NAME'],
     [{ alias: 'has space' }, {}, 'ERR_ALIAS'],
-    [{}, { HEROKU_APPLINK_TOKEN: '' }, 'ERR_APP_MISSING'],
+    [{}, { HEROKU_APPLINK_TOKEN: '', HEROKU_API_KEY: 'key-0123456789' }, 'ERR_APP_MISSING'],
     [{ clientId: undefined }, {}, 'ERR_CLIENT_ID_MISSING'],
     [{ username: 'not an email' }, {}, 'ERR_USERNAME_INVALID'],
     [{ loginUrl: 'https://acme.lightning.force.com' }, {}, 'ERR_LOGIN_URL_LIGHTNING'],
@@ -102,7 +100,7 @@ describe('runAuthorize', () => {
   it('sends no login_url when --login-url was not given', async () => {
     const service = fakeService();
     service.on(`POST /addons/${ADDON_ID}/authorizations/salesforce/jwt`, { status: 202, json: { id: 'a1', status: 'authorized', org: {} } });
-    await runAuthorize(options({ jwtKeyFile: keyFile, loginUrlGiven: false, loginUrl: 'https://login.salesforce.com' }), testDeps({ env: directEnv, fetch: service.fetch }));
+    await runAuthorize(options({ jwtKeyFile: keyFile, loginUrl: undefined }), testDeps({ env: directEnv, fetch: service.fetch }));
     expect(Object.keys(JSON.parse(service.requests[0]!.body!))).toEqual(['alias', 'client_id', 'developer_name', 'jwt_private_key', 'username']);
   });
 });

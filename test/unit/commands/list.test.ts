@@ -9,7 +9,7 @@ describe('runList', () => {
   it('says when there are none', async () => {
     const service = fakeService();
     service.on(`GET /addons/${ADDON_ID}/authorizations`, { status: 200, json: [] });
-    const result = await runList({ appFromFlag: false, json: false }, testDeps({ env, fetch: service.fetch }));
+    const result = await runList({ json: false }, testDeps({ env, fetch: service.fetch }));
     expect(result).toEqual({ json: [], text: `There are no Heroku AppLink authorizations for add-on ${ADDON_ID} (direct mode).`, warnings: [] });
   });
 
@@ -22,7 +22,7 @@ describe('runList', () => {
         { id: '2', status: 'failed', org: { developer_name: 'bad_org', type: 'DataCloudOrg' }, error: { id: 'x', message: 'nope' } },
       ],
     });
-    const result = await runList({ appFromFlag: false, json: false }, testDeps({ env, fetch: service.fetch }));
+    const result = await runList({ json: false }, testDeps({ env, fetch: service.fetch }));
     expect(result.text.split('\n')).toEqual([
       'Developer name  Type           Status      Alias           Org id  Username  Last modified',
       '--------------  -------------  ----------  --------------  ------  --------  ---------------------------',

@@ -9,7 +9,7 @@ const DELETE = `DELETE /addons/${ADDON_ID}/authorizations/my_org`;
 const GET = `GET /addons/${ADDON_ID}/authorizations/my_org`;
 const FOUND = { status: 200, json: { id: 'auth-1', status: 'authorized', org: { developer_name: 'my_org' } } };
 const NOT_FOUND = { status: 404, json: { id: 'record_not_found', message: 'record not found' } };
-const options = (overrides: Partial<RemoveOptions> = {}): RemoveOptions => ({ developerName: 'my_org', appFromFlag: false, yes: false, json: false, ...overrides });
+const options = (overrides: Partial<RemoveOptions> = {}): RemoveOptions => ({ developerName: 'my_org', yes: false, json: false, ...overrides });
 
 describe('runRemove', () => {
   it('never removes without a confirmation when stdin is not a terminal', async () => {

@@ -120,10 +120,15 @@ describe('applink-jwt verify (in process)', () => {
     if (line) expect(result.stderr.split('\n')[0]).toBe(line);
   });
 
-  it('checks the login URL before reading the key', async () => {
+  it('reports a bad login URL and a missing key together, before any request', async () => {
     const result = await run(['verify', '--login-url', 'https://acme.lightning.force.com'], [], { JWT_PRIVATE_KEY: '' });
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toContain('(ERR_LOGIN_URL_LIGHTNING, exit 3)');
+    expect(result.fake.requests).toHaveLength(0);
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toBe('Error: 2 inputs are missing or invalid:');
+    expect(lines[1]).toBe('  - --login-url https://acme.lightning.force.com is a Lightning Experience host; Salesforce does not issue tokens there.');
+    expect(lines[3]).toBe('  - Environment variable JWT_PRIVATE_KEY is not set or is empty.');
+    expect(result.stderr).toContain('(ERR_INPUT_PROBLEMS, exit 3)');
   });
 
   it('takes the audience from SF_AUDIENCE_URL', async () => {

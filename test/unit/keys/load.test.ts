@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { compactVerify, importSPKI } from 'jose';
 import { AppError } from '../../../cli/errors.js';
 import { loadPrivateKey, MAX_KEY_INPUT_BYTES, type LoadedKey } from '../../../cli/keys/load.js';
-import type { KeySourceOptions } from '../../../cli/program.js';
+import type { KeySourceOptions } from '../../../cli/keys/load.js';
 import { signAssertion } from '../../../cli/salesforce/assertion.js';
 import { makeKeyFixtures, removeKeyFixtures, type KeyFixtures } from '../../fixtures/keys/key-fixtures.js';
 import { testDeps } from '../../support/harness.js';
