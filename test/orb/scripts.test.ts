@@ -261,12 +261,50 @@ describe('the check_key and verify steps with the real CLI', () => {
   });
 });
 
+/**
+ * shellcheck with nothing from outside the repository: without --norc it reads a .shellcheckrc
+ * from every folder above the scripts (the temporary folder a CI copy or clone lives in, a
+ * developer's home) and SHELLCHECK_OPTS, so a file some other process left in /tmp could flip the
+ * result. A long timeout of its own: under load it must not be cut by the test's default.
+ */
+function shellcheck(folder: string, scripts: string[]) {
+  return execa('shellcheck', ['--norc', '--shell=bash', '--severity=style', ...scripts], {
+    cwd: folder,
+    reject: false,
+    timeout: 90_000,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8' },
+    extendEnv: false,
+  });
+}
+
 describe('shellcheck', () => {
   it('passes on every orb script (shellcheck is installed by .ci/run; this fails when it is missing)', async () => {
     const folder = join(ROOT, 'orb/src/scripts');
     const scripts = (await readdir(folder)).filter((name) => name.endsWith('.sh')).sort();
     expect(scripts).toEqual(['authorize.sh', 'check_key.sh', 'install.sh', 'remove.sh', 'utils.sh', 'verify.sh']);
-    const result = await execa('shellcheck', ['--shell=bash', '--severity=style', ...scripts], { cwd: folder, reject: false });
-    expect({ exitCode: result.exitCode, output: `${result.stdout}${result.stderr}` }).toEqual({ exitCode: 0, output: '' });
-  });
+    const result = await shellcheck(folder, scripts);
+    expect({ exitCode: result.exitCode, timedOut: result.timedOut, output: `${result.stdout}${result.stderr}` }).toEqual({ exitCode: 0, timedOut: false, output: '' });
+  }, 120_000);
+
+  it('gives the same result with a .shellcheckrc above the scripts and SHELLCHECK_OPTS set (nothing outside the repository counts)', async () => {
+    const { cp, mkdir, mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const parent = await mkdtemp(join(tmpdir(), 'applink-shellcheck-'));
+    try {
+      await writeFile(join(parent, '.shellcheckrc'), 'enable=all\n');
+      const folder = join(parent, 'clone/orb/src/scripts');
+      await mkdir(folder, { recursive: true });
+      await cp(join(ROOT, 'orb/src/scripts'), folder, { recursive: true });
+      const scripts = ['authorize.sh', 'utils.sh'];
+      // The rc file does change shellcheck's verdict when it is read (so the check below can fail).
+      const reading = await execa('shellcheck', ['--shell=bash', '--severity=style', ...scripts], { cwd: folder, reject: false, timeout: 90_000 });
+      expect(reading.stdout).toContain('(style)');
+      process.env.SHELLCHECK_OPTS = '--enable=all';
+      const result = await shellcheck(folder, scripts);
+      expect({ exitCode: result.exitCode, output: `${result.stdout}${result.stderr}` }).toEqual({ exitCode: 0, output: '' });
+    } finally {
+      delete process.env.SHELLCHECK_OPTS;
+      await rm(parent, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
