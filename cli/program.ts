@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Deps } from './deps.js';
 import { printError, printResult, type CommandResult } from './output.js';
-import { VERSION } from './version.js';
+import { HOMEPAGE, ISSUES_URL, VERSION } from './version.js';
 
 /**
  * An option whose value falls back to environment variables. Commander's own `.env()` reads
@@ -87,7 +87,9 @@ Examples:
   $ applink-jwt demo
 
 Exit codes: 0 ok, 2 usage, 3 invalid input, 4 Salesforce refused, 5 Heroku/AppLink refused,
-6 authorization failed, 7 timeout, 8 network, 9 check failed, 130/143 interrupted.`,
+6 authorization failed, 7 timeout, 8 network, 9 check failed, 130/143 interrupted.${HOMEPAGE === undefined ? '' : `
+
+Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem: ${ISSUES_URL}`}`}`,
     );
 
   /** Wraps a lazily loaded runner: prints its result or its error and records the exit code. */
