@@ -38,8 +38,10 @@ export type FileSystem = Pick<
 export interface Deps {
   /** Environment variables (read-only view). */
   env: Readonly<Record<string, string | undefined>>;
-  /** Working directory for relative paths. */
+  /** Working directory for relative paths (and the git checkout whose remotes name the app). */
   cwd: string;
+  /** `process.platform` (default `linux`): where the netrc file is, and whether its mode bits mean anything. */
+  platform?: string;
   fetch: typeof globalThis.fetch;
   /** Milliseconds since the epoch. */
   now: () => number;

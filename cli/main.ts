@@ -50,6 +50,7 @@ async function main(): Promise<number> {
   const deps: Deps = {
     env: process.env,
     cwd: process.cwd(),
+    platform: process.platform,
     // node:http rather than Node's fetch: no undici to load, no keep-alive holding the process.
     fetch: async (input, init) => (await import('./node-fetch.js')).nodeHttpFetch(input, init),
     now: () => Date.now(),

@@ -38,7 +38,8 @@ function addLoginOptions(command: Command): Command {
   return command
     .addOption(envOption('--client-id <id>', 'consumer key of the Salesforce external client app', 'SF_CLIENT_ID'))
     .addOption(envOption('--username <username>', 'Salesforce username pre-authorized for the app', 'SF_USERNAME'))
-    .option('-l, --login-url <url>', 'Salesforce login URL (My Domain, or https://test.salesforce.com for a sandbox)', 'https://login.salesforce.com')
+    .addOption(envOption('-l, --login-url <url>', 'Salesforce login URL (My Domain, or https://test.salesforce.com for a sandbox)', 'SF_LOGIN_URL').default('https://login.salesforce.com'))
+    .option('--instance-url <url>', 'alias of --login-url (the sf CLI\'s name)')
     .addOption(new Option('--login <url>', 'alias of --login-url').hideHelp())
     .addOption(envOption('--audience <url>', 'audience (aud) of the assertion; default: the login URL origin', 'SF_AUDIENCE_URL'))
     .option('--allow-login-host <host>', 'allow a login host outside Salesforce domains (a custom domain)', collect, [] as string[])
@@ -48,7 +49,8 @@ function addLoginOptions(command: Command): Command {
 
 function addAppOptions(command: Command): Command {
   return command
-    .addOption(envOption('-a, --app <app>', 'Heroku app that has the AppLink add-on', 'HEROKU_APP', 'HEROKU_APP_NAME'))
+    .addOption(envOption('-a, --app <app>', 'Heroku app that has the AppLink add-on; default: the app of the git remote', 'HEROKU_APP', 'HEROKU_APP_NAME'))
+    .option('-r, --remote <remote>', 'git remote whose Heroku app to use (default: the remote named heroku, or the only Heroku remote)')
     .option('--addon <name-or-id>', 'AppLink add-on to use when the app has several');
 }
 
@@ -169,6 +171,7 @@ Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem:
           // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
           loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
           login: options.login as string | undefined,
+          instanceUrl: options.instanceUrl as string | undefined,
           audience: options.audience as string | undefined,
           allowLoginHosts: options.allowLoginHost as string[],
           type: options.type as 'salesforce' | 'datacloud',
@@ -189,8 +192,10 @@ Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem:
     .option('--timeout <seconds>', 'how long to wait for the authorization to settle', parseInteger('--timeout', 1, 3600), 120)
     .option('--json', 'print the final authorization as JSON (no tokens)', false)
     .addHelpText('after', `
-The Heroku token is read only from HEROKU_API_KEY (never a flag). With HEROKU_APPLINK_API_URL,
-HEROKU_APPLINK_TOKEN and HEROKU_APP_ID set and no --app, the AppLink API is called directly.
+The Heroku token comes from HEROKU_API_KEY, else the api.heroku.com entry of ~/.netrc (NETRC) that
+heroku login writes; never from a flag. The Platform API is HEROKU_API_URL, else HEROKU_HOST. With
+HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID set and no --app or --remote, the
+AppLink API is called directly. Proxies: HTTPS_PROXY, HTTP_PROXY, NO_PROXY.
 
 Examples:
   $ applink-jwt authorize my_org -a my-app --login-url https://acme.my.salesforce.com
@@ -203,12 +208,14 @@ Examples:
         (developerName: string, options: Record<string, unknown>, command: Command) => ({
           developerName,
           app: options.app as string | undefined,
+          remote: options.remote as string | undefined,
           addon: options.addon as string | undefined,
           clientId: options.clientId as string | undefined,
           username: options.username as string | undefined,
           // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
           loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
           login: options.login as string | undefined,
+          instanceUrl: options.instanceUrl as string | undefined,
           audience: options.audience as string | undefined,
           allowLoginHosts: options.allowLoginHost as string[],
           type: options.type as 'salesforce' | 'datacloud',
@@ -233,6 +240,7 @@ Examples:
         async () => (await import('./commands/list.js')).runList,
         (options: Record<string, unknown>) => ({
           app: options.app as string | undefined,
+          remote: options.remote as string | undefined,
           addon: options.addon as string | undefined,
           json: Boolean(options.json),
         }),
@@ -248,6 +256,7 @@ Examples:
         (developerName: string, options: Record<string, unknown>) => ({
           developerName,
           app: options.app as string | undefined,
+          remote: options.remote as string | undefined,
           addon: options.addon as string | undefined,
           json: Boolean(options.json),
         }),
@@ -265,6 +274,7 @@ Examples:
         (developerName: string, options: Record<string, unknown>) => ({
           developerName,
           app: options.app as string | undefined,
+          remote: options.remote as string | undefined,
           addon: options.addon as string | undefined,
           yes: Boolean(options.yes),
           confirm: options.confirm as string | undefined,

@@ -52,19 +52,46 @@ function parseServiceUrl(raw: string, source: string): URL {
   return url;
 }
 
+/** Where the Platform API URL came from: the value, and the variable it was read from (for messages). */
+export interface PlatformApiSource {
+  raw: string;
+  /** `HEROKU_API_URL`, `HEROKU_HOST`, or `the default Platform API URL`. */
+  source: string;
+}
+
 /**
- * The Platform API base URL (`HEROKU_API_URL` or the default), checked against the host rule for
- * `HEROKU_API_KEY`. Throws `ERR_HOST_NOT_ALLOWED` for any other destination.
+ * The Platform API URL from the environment: `HEROKU_API_URL` as given; else `HEROKU_HOST` as the
+ * Heroku CLI reads it (a URL is used as is, a bare host `example.com` means
+ * `https://api.example.com`; a bare loopback host, `127.0.0.1:4010`, means `http://127.0.0.1:4010`
+ * so the sandbox's value works without its scheme); else `https://api.heroku.com`.
  */
-export function checkPlatformApiUrl(raw: string | undefined): URL {
-  const source = raw === undefined || raw === '' ? 'the default Platform API URL' : 'HEROKU_API_URL';
-  const url = parseServiceUrl(raw === undefined || raw === '' ? DEFAULT_PLATFORM_API_URL : raw, source);
+export function platformApiSource(env: Readonly<Record<string, string | undefined>>): PlatformApiSource {
+  const apiUrl = env.HEROKU_API_URL;
+  if (apiUrl !== undefined && apiUrl.trim() !== '') return { raw: apiUrl, source: 'HEROKU_API_URL' };
+  const host = env.HEROKU_HOST?.trim();
+  if (host !== undefined && host !== '') {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) return { raw: host, source: 'HEROKU_HOST' };
+    const hostname = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '[$1]');
+    return { raw: isLoopbackHost(hostname) ? `http://${host}` : `https://api.${host}`, source: 'HEROKU_HOST' };
+  }
+  return { raw: DEFAULT_PLATFORM_API_URL, source: 'the default Platform API URL' };
+}
+
+/**
+ * The Platform API base URL, checked against the host rule for the Heroku token. `raw` is the
+ * value of `source` (`HEROKU_API_URL` when only a string is given; the default when empty). Throws
+ * `ERR_HOST_NOT_ALLOWED` for any other destination.
+ */
+export function checkPlatformApiUrl(raw: string | undefined, source: string = 'HEROKU_API_URL'): URL {
+  const fallback = raw === undefined || raw === '';
+  const named = fallback ? 'the default Platform API URL' : source;
+  const url = parseServiceUrl(fallback ? DEFAULT_PLATFORM_API_URL : raw, named);
   if (isLoopbackHost(url.hostname)) return url;
   if (url.protocol === 'https:' && isHerokuHost(url.hostname)) return url;
   throw new InputError(
     'ERR_HOST_NOT_ALLOWED',
-    `HEROKU_API_URL points at ${url.origin}: HEROKU_API_KEY is only sent to https://api.heroku.com, another https://*.heroku.com host, or a loopback address. Nothing was sent.`,
-    { hint: 'Unset HEROKU_API_URL to use https://api.heroku.com, or point it at a loopback sandbox (http://127.0.0.1:<port>).' },
+    `${named} points at ${url.origin}: the Heroku token is only sent to https://api.heroku.com, another https://*.heroku.com host, or a loopback address. Nothing was sent.`,
+    { hint: `Unset ${named} to use https://api.heroku.com, or point it at a loopback sandbox (http://127.0.0.1:<port>).` },
   );
 }
 

@@ -44,8 +44,10 @@ export interface AppLinkTarget {
 export interface ResolveAddonOptions {
   /** Checked Platform API base URL. */
   platformUrl: URL;
-  /** HEROKU_API_KEY (never printed). */
+  /** The Heroku token (never printed). */
   apiKey: string;
+  /** Where the token came from, for messages (default `HEROKU_API_KEY`). */
+  apiKeySource?: string;
   app: string;
   /** `--addon`: name or id. */
   addon?: string;
@@ -212,13 +214,13 @@ async function platformGet(options: ResolveAddonOptions, path: string, deps: Pla
 function platformError(response: PlatformResponse, options: ResolveAddonOptions): Error {
   const origin = options.platformUrl.origin;
   if (response.status === 401) {
-    return new HerokuError('ERR_HEROKU_AUTH', `The token in HEROKU_API_KEY was refused by the Heroku Platform API (${origin}): HTTP 401.${saying(response.text)}`, {
+    return new HerokuError('ERR_HEROKU_AUTH', `The token in ${options.apiKeySource ?? 'HEROKU_API_KEY'} was refused by the Heroku Platform API (${origin}): HTTP 401.${saying(response.text)}`, {
       hint: 'Create a new long-lived token with heroku authorizations:create (or print yours with heroku auth:token) and set HEROKU_API_KEY to it.',
       details: { status: 401 },
     });
   }
   if (response.status === 403) {
-    return new HerokuError('ERR_HEROKU_FORBIDDEN', `The Heroku Platform API (${origin}) refused access to app ${options.app} with the token in HEROKU_API_KEY: HTTP 403.${saying(response.text)}`, {
+    return new HerokuError('ERR_HEROKU_FORBIDDEN', `The Heroku Platform API (${origin}) refused access to app ${options.app} with the token in ${options.apiKeySource ?? 'HEROKU_API_KEY'}: HTTP 403.${saying(response.text)}`, {
       hint: `Use a token of a user who is a collaborator (with the deploy and operate permissions) on ${options.app}.`,
       details: { status: 403 },
     });

@@ -7,8 +7,10 @@
 import type { Deps } from '../deps.js';
 import { InputError } from '../errors.js';
 import { InputProblems } from '../input/problems.js';
-import { envSource, flagSource, inputNames, resolveInput, type InputSpec, type SourceDeps } from '../input/sources.js';
-import { addonBaseUrl, addonIdOfApiUrl, checkAddonApiUrl, checkPlatformApiUrl } from './hosts.js';
+import { envSource, flagSource, inputNames, missingMessage, resolveInput, type InputSpec, type Source, type SourceDeps } from '../input/sources.js';
+import { appFromGitRemotes } from './git-remote.js';
+import { addonBaseUrl, addonIdOfApiUrl, checkAddonApiUrl, checkPlatformApiUrl, DEFAULT_PLATFORM_API_URL, platformApiSource } from './hosts.js';
+import { readNetrcToken } from './netrc.js';
 import { resolveAddon, validateAddonName, validateAppName, type AppLinkTarget, type ResolveAddonOptions } from './platform-api.js';
 
 /** The add-on selection flags every AppLink command takes, as parsed (no environment fallback yet). */
@@ -17,24 +19,100 @@ export interface AddonSelectionOptions {
   app?: string;
   /** `--addon`: name or id. */
   addon?: string;
+  /** `-r/--remote`: the git remote whose Heroku app to use. */
+  remote?: string;
 }
 
 export const DIRECT_MODE_VARIABLES = ['HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID'] as const;
 
-/** The app: `-a/--app`, then `HEROKU_APP`, `HEROKU_APP_NAME`. */
-export function appInput(options: Pick<AddonSelectionOptions, 'app'>): InputSpec {
-  return { what: 'app', sources: [flagSource('--app', options.app), envSource('HEROKU_APP', 'HEROKU_APP_NAME')] };
+/** The app of the git remote `-r/--remote` names (an error when it has none). */
+function remoteFlagSource(remote: string | undefined): Source {
+  const source = flagSource('--remote', remote);
+  return {
+    ...source,
+    read: async (deps) => {
+      if (remote === undefined || remote.trim() === '') return undefined;
+      const found = await appFromGitRemotes({ remote }, deps);
+      return found === undefined ? undefined : { value: found.app, source: `git remote ${found.remote}` };
+    },
+  };
 }
 
-/** The Heroku token of platform mode: `HEROKU_API_KEY` (never a flag: no secret in argv). */
-export function herokuTokenInput(): InputSpec {
-  return { what: 'Heroku token', sources: [envSource('HEROKU_API_KEY')] };
+/**
+ * The app of the git checkout, as the Heroku CLI infers it: `git config heroku.remote`, a remote
+ * named `heroku`, or the only remote pointing at Heroku (several: `ERR_APP_AMBIGUOUS`).
+ */
+function gitRemotesSource(): Source {
+  return {
+    names: ['git remote'],
+    absent: 'no git remote points at a Heroku app',
+    read: async (deps) => {
+      const found = await appFromGitRemotes({}, deps);
+      return found === undefined ? undefined : { value: found.app, source: `git remote ${found.remote}` };
+    },
+  };
+}
+
+/**
+ * The app: `-a/--app`, then the app of `-r/--remote`, then `HEROKU_APP`, `HEROKU_APP_NAME`, then
+ * the git remotes (left out with `git: false`: when direct-mode variables are set).
+ */
+export function appInput(options: Pick<AddonSelectionOptions, 'app' | 'remote'>, { git = true }: { git?: boolean } = {}): InputSpec {
+  return {
+    what: 'app',
+    sources: [flagSource('--app', options.app), remoteFlagSource(options.remote), envSource('HEROKU_APP', 'HEROKU_APP_NAME'), ...(git ? [gitRemotesSource()] : [])],
+  };
+}
+
+/** `HEROKU_API_KEY`; a value of blanks only counts as unset (then the netrc file is read). */
+function herokuApiKeySource(): Source {
+  return {
+    names: ['HEROKU_API_KEY'],
+    absent: 'HEROKU_API_KEY is not set',
+    read: (deps) => {
+      const value = deps.env.HEROKU_API_KEY;
+      return value === undefined || value.trim() === '' ? undefined : { value, source: 'HEROKU_API_KEY' };
+    },
+  };
+}
+
+/** The password of the netrc entry of `host` (the file `heroku login` writes); refuses a file others can read. */
+function netrcSource(host: string): Source {
+  let absent = `the netrc file has no machine ${host} entry`;
+  return {
+    names: ['NETRC', '~/.netrc'],
+    get absent() {
+      return absent;
+    },
+    read: async (deps) => {
+      let lookup = await readNetrcToken(host, deps);
+      // heroku login names the entry by host and port (its apiHost); curl and git by the host alone.
+      const hostname = host.replace(/:\d+$/, '');
+      if (!lookup.found && hostname !== host) {
+        const byName = await readNetrcToken(hostname, deps);
+        if (byName.found) lookup = byName;
+      }
+      if (lookup.found) return { value: lookup.token.token, source: lookup.token.source };
+      absent = lookup.reason;
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The Heroku token of platform mode: `HEROKU_API_KEY`, then the netrc entry of the Platform API
+ * host (`api.heroku.com`) that `heroku login` writes. Never a flag: no secret in argv.
+ */
+export function herokuTokenInput(platformHost: string = new URL(DEFAULT_PLATFORM_API_URL).host): InputSpec {
+  return { what: 'Heroku token', sources: [herokuApiKeySource(), netrcSource(platformHost)] };
 }
 
 /** A checked plan: either the finished direct-mode target, or what the Platform API lookup needs. */
 export type TargetPlan = ({ mode: 'direct'; target: AppLinkTarget } | { mode: 'platform'; resolve: ResolveAddonOptions }) & {
   /** What the user may not expect about the choice (printed as warnings by the command). */
   warnings: string[];
+  /** How a choice was made that was not given (the app from a git remote), printed as notes. */
+  notes?: string[];
 };
 
 /**
@@ -47,12 +125,14 @@ export async function planTarget(options: AddonSelectionOptions, deps: SourceDep
   const present = (name: string) => env[name] !== undefined && env[name] !== '';
   const direct = DIRECT_MODE_VARIABLES.every(present);
   const problems = new InputProblems();
-  if (options.app === undefined && direct) {
+  if (options.app === undefined && options.remote === undefined && direct) {
     const plan = problems.check(() => planDirect(options, env));
     problems.throwIfAny();
     return plan!;
   }
-  const app = await problems.checkAsync(() => resolveInput(appInput(options), deps));
+  // The git remotes are not consulted when direct-mode variables are set: direct mode was meant.
+  const appSpec = appInput(options, { git: !DIRECT_MODE_VARIABLES.some(present) });
+  const app = await problems.checkAsync(() => resolveInput(appSpec, deps));
   let appName: string | undefined;
   if (app !== undefined) {
     appName = problems.check(() => validateAppName(app.value));
@@ -66,8 +146,8 @@ export async function planTarget(options: AddonSelectionOptions, deps: SourceDep
           ? `No app given, and direct mode needs ${missing.join(' and ')} as well as ${partial.join(' and ')}.`
           : 'No app given: the add-on is found through the app it is attached to.',
         {
-          hint: 'Pass -a/--app <app> (or set HEROKU_APP) with HEROKU_API_KEY, or set HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID for direct mode.',
-          details: { inputs: [...inputNames(appInput(options)), ...DIRECT_MODE_VARIABLES] },
+          hint: 'Pass -a/--app <app> (or set HEROKU_APP, or run it in a git checkout with a Heroku remote) with HEROKU_API_KEY or heroku login, or set HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID for direct mode.',
+          details: { inputs: [...inputNames(appSpec), ...DIRECT_MODE_VARIABLES] },
         },
       ),
     );
@@ -75,26 +155,40 @@ export async function planTarget(options: AddonSelectionOptions, deps: SourceDep
   const addon = options.addon === undefined ? undefined : problems.check(() => validateAddonName(options.addon!));
   // Half of the direct-mode variables: direct mode was meant, and the Heroku token is not needed.
   const directMeant = app === undefined && DIRECT_MODE_VARIABLES.some(present);
-  const token = directMeant ? undefined : await problems.checkAsync(() => resolveInput(herokuTokenInput(), deps));
+  // HEROKU_API_URL, else HEROKU_HOST (as the Heroku CLI reads it), else https://api.heroku.com.
+  const { raw, source } = platformApiSource(env);
+  const platformUrl = problems.check(() => checkPlatformApiUrl(raw, source));
+  const tokenSpec = herokuTokenInput(platformUrl?.host);
+  const token = directMeant ? undefined : await problems.checkAsync(() => resolveInput(tokenSpec, deps));
   let apiKey: string | undefined;
   if (directMeant) {
     // reported above as ERR_APP_MISSING, naming the missing direct-mode variables
-  } else if (token === undefined || token.value.trim() === '') {
-    problems.add(
-      new InputError('ERR_HEROKU_API_KEY_MISSING', 'HEROKU_API_KEY is not set: the Heroku token is read only from this variable (never from a flag).', {
-        hint: 'Create a token with heroku authorizations:create --short -d "applink-jwt CI" and export HEROKU_API_KEY=<token> (in CI: a secret variable).',
-        details: { inputs: inputNames(herokuTokenInput()) },
-      }),
-    );
+  } else if (token === undefined) {
+    if (!problems.has('ERR_NETRC_PERMISSIONS', 'ERR_NETRC_READ')) {
+      problems.add(
+        new InputError('ERR_HEROKU_API_KEY_MISSING', missingMessage(tokenSpec), {
+          hint: 'Run heroku login (it writes ~/.netrc), or create a long-lived token with heroku authorizations:create --short -d "applink-jwt CI" and export HEROKU_API_KEY=<token> (in CI: a secret variable).',
+          details: { inputs: inputNames(tokenSpec) },
+        }),
+      );
+    }
   } else {
     apiKey = problems.check(() => checkToken(token.value, token.source));
   }
-  const platformUrl = problems.check(() => checkPlatformApiUrl(env.HEROKU_API_URL));
   problems.throwIfAny();
+  const notes = app !== undefined && app.source.startsWith('git remote ') && options.remote === undefined ? [`Using app ${appName} from ${app.source} (pass -a/--app to choose another).`] : [];
   return {
     mode: 'platform',
     warnings: [],
-    resolve: { platformUrl: platformUrl!, apiKey: apiKey!, app: appName!, addon, addonService: env.HEROKU_APPLINK_ADDON || undefined },
+    notes,
+    resolve: {
+      platformUrl: platformUrl!,
+      apiKey: apiKey!,
+      apiKeySource: token!.source,
+      app: appName!,
+      addon,
+      addonService: env.HEROKU_APPLINK_ADDON || undefined,
+    },
   };
 }
 

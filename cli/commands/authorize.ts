@@ -46,6 +46,7 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
   const key = await problems.checkAsync(() => loadPrivateKey(options, deps));
   problems.throwIfAny();
   if (developerName === undefined || alias === undefined || plan === undefined || login === undefined || key === undefined) throw new Error('unreachable');
+  for (const note of plan.notes ?? []) deps.progress.note(note);
   const input = login.input;
   const preflightOptions = { ...login.options, timeoutMs: PREFLIGHT_TIMEOUT_MS };
   const warnings = [...plan.warnings, ...key.warnings, ...input.warnings];

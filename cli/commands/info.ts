@@ -23,6 +23,7 @@ export async function runInfo(options: InfoOptions, deps: Deps): Promise<Command
   const plan = await problems.checkAsync(() => planTarget(options, deps));
   problems.throwIfAny();
   if (name === undefined || plan === undefined) throw new Error('unreachable');
+  for (const note of plan.notes ?? []) deps.progress.note(note);
   const target = await resolveTarget(plan, deps);
   const authorization = stripTokens(await getAuthorization(target, name, deps));
   return { json: authorization, text: describeAuthorization(authorization).join('\n'), warnings: plan.warnings };

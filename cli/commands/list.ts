@@ -12,6 +12,7 @@ export interface ListOptions extends AddonSelectionOptions {
 /** Lists the authorizations: developer name, type, status, alias, org id, username, last modified. */
 export async function runList(options: ListOptions, deps: Deps): Promise<CommandResult<Authorization[]>> {
   const plan = await planTarget(options, deps);
+  for (const note of plan.notes ?? []) deps.progress.note(note);
   const target = await resolveTarget(plan, deps);
   const authorizations = stripTokens(await listAuthorizations(target, deps));
   const on = target.mode === 'platform' ? `add-on ${target.addonName} on app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;

@@ -38,6 +38,8 @@ export async function runRemove(options: RemoveOptions, deps: Deps): Promise<Com
   const problems = new InputProblems();
   const name = problems.check(() => checkLookupName(options.developerName));
   const plan = await problems.checkAsync(() => planTarget(options, deps));
+  // Which app a git remote chose, before any confirmation prompt.
+  for (const note of plan?.notes ?? []) deps.progress.note(note);
   // A terminal prompt only once everything else is right; a refusal without one is another problem.
   const prompts = options.confirm === undefined && !options.yes && deps.stdinIsTTY && deps.prompt !== undefined && !options.json;
   if (name !== undefined && (!prompts || problems.count === 0)) await problems.checkAsync(() => confirmRemoval(name, options, deps));

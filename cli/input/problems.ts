@@ -82,6 +82,11 @@ export class InputProblems {
     }
   }
 
+  /** Whether a problem with one of these codes was found. */
+  has(...codes: string[]): boolean {
+    return this.found.some((problem) => codes.includes(problem.code));
+  }
+
   get count(): number {
     return this.found.length;
   }

@@ -19,6 +19,8 @@ export interface LoginOptions {
   loginUrl?: string;
   /** `--login`, the plugin's alias of `--login-url`. */
   login?: string;
+  /** `--instance-url`, the sf CLI's name for it. */
+  instanceUrl?: string;
   /** `--audience`. */
   audience?: string;
   /** `--allow-login-host`, repeatable. */
@@ -38,9 +40,21 @@ export function usernameInput(options: Pick<LoginOptions, 'username'>): InputSpe
   return { what: 'username', sources: [flagSource('--username', options.username), envSource('SF_USERNAME')] };
 }
 
-/** The login URL: `--login` or `--login-url`, else https://login.salesforce.com. */
-export function loginUrlInput(options: Pick<LoginOptions, 'loginUrl' | 'login'>): InputSpec {
-  return { what: 'login URL', sources: [flagSource('--login', options.login), flagSource('--login-url', options.loginUrl), defaultSource(DEFAULT_LOGIN_URL)] };
+/**
+ * The login URL: `--login-url` or its aliases `--login` (the plugin's) and `--instance-url` (the sf
+ * CLI's), else `SF_LOGIN_URL` (which the sandbox exports), else https://login.salesforce.com.
+ */
+export function loginUrlInput(options: Pick<LoginOptions, 'loginUrl' | 'login' | 'instanceUrl'>): InputSpec {
+  return {
+    what: 'login URL',
+    sources: [
+      flagSource('--login', options.login),
+      flagSource('--login-url', options.loginUrl),
+      flagSource('--instance-url', options.instanceUrl),
+      envSource('SF_LOGIN_URL'),
+      defaultSource(DEFAULT_LOGIN_URL),
+    ],
+  };
 }
 
 /** The audience override: `--audience`, then `SF_AUDIENCE_URL` (default: the login URL's origin). */

@@ -80,12 +80,12 @@ describe('HEROKU_API_KEY goes only to https://*.heroku.com or loopback', () => {
   ])('refused before any call: %s', async (url) => {
     const run = await recorded(list, { ...platformEnv(sandbox), HEROKU_API_URL: url });
     expect({ calls: run.calls, code: run.code }).toEqual({ calls: [], code: 'ERR_HOST_NOT_ALLOWED' });
-    expect(run.message).toMatch(/HEROKU_API_KEY is only sent to https:\/\/api\.heroku\.com, another https:\/\/\*\.heroku\.com host, or a loopback address\. Nothing was sent\.$/);
+    expect(run.message).toMatch(/the Heroku token is only sent to https:\/\/api\.heroku\.com, another https:\/\/\*\.heroku\.com host, or a loopback address\. Nothing was sent\.$/);
   });
   it('http to 0.0.0.0 (which reaches 127.0.0.1) is refused: the listening server sees no connection; 127.0.0.1 is allowed', async () => {
     const refused = await bin.run(list, { ...platformEnv(sandbox), HEROKU_API_URL: `http://0.0.0.0:${listener.port}` });
     expect(refused.exitCode).toBe(3);
-    expect(refused.stderr).toContain(`Error: HEROKU_API_URL points at http://0.0.0.0:${listener.port}: HEROKU_API_KEY is only sent to`);
+    expect(refused.stderr).toContain(`Error: HEROKU_API_URL points at http://0.0.0.0:${listener.port}: the Heroku token is only sent to`);
     expect(listener.connections).toBe(0);
     // The premise: 0.0.0.0 does reach the server (a plain request does connect).
     await (await fetch(`http://0.0.0.0:${listener.port}/`)).text();

@@ -76,8 +76,8 @@ export interface BinResult {
 export function binRunner(sandbox: () => Sandbox, keys: () => readonly TestKey[]) {
   const outputs: string[] = [];
   return {
-    async run(args: string[], env: Record<string, string | undefined>, options: { input?: string } = {}): Promise<BinResult> {
-      const result = await runBin(args, { env: { ...env }, input: options.input });
+    async run(args: string[], env: Record<string, string | undefined>, options: { input?: string; cwd?: string } = {}): Promise<BinResult> {
+      const result = await runBin(args, { env: { ...env }, input: options.input, cwd: options.cwd });
       outputs.push(result.stdout, result.stderr);
       return result;
     },

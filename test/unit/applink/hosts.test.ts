@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addonBaseUrl, addonIdOfApiUrl, checkAddonApiUrl, checkPlatformApiUrl, isLoopbackHost } from '../../../cli/applink/hosts.js';
+import { addonBaseUrl, addonIdOfApiUrl, checkAddonApiUrl, checkPlatformApiUrl, isLoopbackHost, platformApiSource } from '../../../cli/applink/hosts.js';
 import { failureOf } from '../../support/app-error.js';
 
 describe('where HEROKU_API_KEY may go', () => {
@@ -17,7 +17,7 @@ describe('where HEROKU_API_KEY may go', () => {
     expect([error.code, error.exitCode, error.message, error.hint]).toEqual([
       'ERR_HOST_NOT_ALLOWED',
       3,
-      `HEROKU_API_URL points at ${origin}: HEROKU_API_KEY is only sent to https://api.heroku.com, another https://*.heroku.com host, or a loopback address. Nothing was sent.`,
+      `HEROKU_API_URL points at ${origin}: the Heroku token is only sent to https://api.heroku.com, another https://*.heroku.com host, or a loopback address. Nothing was sent.`,
       'Unset HEROKU_API_URL to use https://api.heroku.com, or point it at a loopback sandbox (http://127.0.0.1:<port>).',
     ]);
   });
@@ -29,6 +29,30 @@ describe('where HEROKU_API_KEY may go', () => {
   ])('refuses %s as a URL', (raw, code, message) => {
     const error = failureOf(() => checkPlatformApiUrl(raw));
     expect([error.code, error.message]).toEqual([code, message]);
+  });
+});
+
+describe('the Platform API URL from the environment', () => {
+  it.each([
+    [{}, 'https://api.heroku.com', 'the default Platform API URL'],
+    [{ HEROKU_API_URL: 'http://127.0.0.1:9', HEROKU_HOST: 'http://127.0.0.1:8' }, 'http://127.0.0.1:9', 'HEROKU_API_URL'],
+    [{ HEROKU_API_URL: '', HEROKU_HOST: 'http://127.0.0.1:8' }, 'http://127.0.0.1:8', 'HEROKU_HOST'],
+    [{ HEROKU_HOST: 'staging.heroku.com' }, 'https://api.staging.heroku.com', 'HEROKU_HOST'],
+    [{ HEROKU_HOST: 'https://api.heroku.com' }, 'https://api.heroku.com', 'HEROKU_HOST'],
+    [{ HEROKU_HOST: '127.0.0.1:4010' }, 'http://127.0.0.1:4010', 'HEROKU_HOST'],
+    [{ HEROKU_HOST: 'localhost:4010' }, 'http://localhost:4010', 'HEROKU_HOST'],
+  ])('%j gives %s (from %s)', (env, raw, source) => {
+    expect(platformApiSource(env)).toEqual({ raw, source });
+  });
+
+  it('applies the host rule to HEROKU_HOST and names it', () => {
+    const { raw, source } = platformApiSource({ HEROKU_HOST: 'example.com' });
+    const error = failureOf(() => checkPlatformApiUrl(raw, source));
+    expect([error.code, error.message, error.hint]).toEqual([
+      'ERR_HOST_NOT_ALLOWED',
+      'HEROKU_HOST points at https://api.example.com: the Heroku token is only sent to https://api.heroku.com, another https://*.heroku.com host, or a loopback address. Nothing was sent.',
+      'Unset HEROKU_HOST to use https://api.heroku.com, or point it at a loopback sandbox (http://127.0.0.1:<port>).',
+    ]);
   });
 });
 

@@ -37,10 +37,20 @@ describe('planTarget', () => {
     expect(plan).toEqual({
       mode: 'platform',
       warnings: [],
-      resolve: { platformUrl: new URL('https://api.heroku.com'), apiKey: 'key-0123456789', app: 'acme-app', addon: 'applink-1', addonService: undefined },
+      notes: [],
+      resolve: {
+        platformUrl: new URL('https://api.heroku.com'),
+        apiKey: 'key-0123456789',
+        apiKeySource: 'HEROKU_API_KEY',
+        app: 'acme-app',
+        addon: 'applink-1',
+        addonService: undefined,
+      },
     });
     const missing = await failure(planTarget({ app: 'acme-app' }, env({})));
-    expect([missing.code, missing.message]).toEqual(['ERR_HEROKU_API_KEY_MISSING', 'HEROKU_API_KEY is not set: the Heroku token is read only from this variable (never from a flag).']);
+    expect([missing.code, missing.message]).toEqual(['ERR_HEROKU_API_KEY_MISSING', 'No Heroku token: HEROKU_API_KEY is not set and no netrc file was looked for (neither NETRC nor HOME is set).']);
+    const noFile = await failure(planTarget({ app: 'acme-app' }, env({ NETRC: '/nonexistent/netrc' })));
+    expect(noFile.message).toBe('No Heroku token: HEROKU_API_KEY is not set and /nonexistent/netrc does not exist.');
   });
 
   it('no app and no direct mode: names what is missing', async () => {
@@ -60,16 +70,19 @@ describe('planTarget', () => {
     const error = await failure(planTarget({}, env({})));
     expect(error.code).toBe('ERR_INPUT_PROBLEMS');
     expect(error.details?.problems).toEqual([
-      expect.objectContaining({ code: 'ERR_APP_MISSING', inputs: ['--app', 'HEROKU_APP', 'HEROKU_APP_NAME', 'HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID'] }),
-      expect.objectContaining({ code: 'ERR_HEROKU_API_KEY_MISSING', inputs: ['HEROKU_API_KEY'] }),
+      expect.objectContaining({
+        code: 'ERR_APP_MISSING',
+        inputs: ['--app', '--remote', 'HEROKU_APP', 'HEROKU_APP_NAME', 'git remote', 'HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID'],
+      }),
+      expect.objectContaining({ code: 'ERR_HEROKU_API_KEY_MISSING', inputs: ['HEROKU_API_KEY', 'NETRC', '~/.netrc'] }),
     ]);
   });
 
   it('refuses an explicitly empty -a instead of falling back to HEROKU_APP (also in direct mode)', async () => {
     for (const variables of [{ HEROKU_APP: 'acme-app', HEROKU_API_KEY: 'key-0123456789' }, { ...direct, HEROKU_APP: 'acme-app', HEROKU_API_KEY: 'key-0123456789' }]) {
       const error = await failure(planTarget({ app: '' }, env(variables)));
-      expect([error.code, error.message]).toEqual(['ERR_EMPTY_VALUE', '--app was given an empty value; an empty value does not fall back to HEROKU_APP or HEROKU_APP_NAME.']);
-      expect(error.hint).toBe('Give --app a value, or leave --app out to use HEROKU_APP or HEROKU_APP_NAME. (In CI, check that the variable used in the command line is set.)');
+      expect([error.code, error.message]).toEqual(['ERR_EMPTY_VALUE', '--app was given an empty value; an empty value does not fall back to --remote, HEROKU_APP, HEROKU_APP_NAME or git remote.']);
+      expect(error.hint).toBe('Give --app a value, or leave --app out to use --remote, HEROKU_APP, HEROKU_APP_NAME or git remote. (In CI, check that the variable used in the command line is set.)');
     }
   });
 });
