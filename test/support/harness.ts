@@ -21,6 +21,12 @@ export function tableRunner(table: Record<string, { exitCode: number; stdout?: s
   };
 }
 
+/** What git says in a directory without remotes: the default of {@link testDeps} (no app from git). */
+export const NO_GIT_REMOTES: Record<string, { exitCode: number }> = {
+  'git config --get-regexp ^remote\\..+\\.url$': { exitCode: 1 },
+  'git config --get heroku.remote': { exitCode: 1 },
+};
+
 /** The real runner (execa), for tests that call git/openssl for real. */
 export const realRunner: Runner = async (file, args, options = {}) => {
   const result = await execa(file, [...args], { cwd: options.cwd, input: options.input, env: options.env, reject: false, stripFinalNewline: false });
@@ -46,7 +52,7 @@ export function testDeps(overrides: Partial<Deps> = {}): CapturedDeps {
     sleep,
     fs,
     readStdin: async () => '',
-    run: tableRunner({}),
+    run: tableRunner(NO_GIT_REMOTES),
     stdout: (text) => {
       out += text;
     },
