@@ -162,6 +162,22 @@ export const GENERAL_ERRORS: readonly CatalogueEntry[] = [
     fix: 'Check the URL, DNS and proxy settings, and that the service is up; then run the command again.',
   },
   {
+    code: 'ERR_PROXY_REFUSED',
+    exitCode: ExitCode.network,
+    commands: NETWORK_COMMANDS,
+    title: 'Proxy refused the request',
+    cause: 'The proxy from HTTPS_PROXY or HTTP_PROXY answered the CONNECT (or the request) with an error such as 403 or 407 Proxy Authentication Required; the service was not reached. The message names the proxy with its credentials hidden.',
+    fix: 'Check the credentials in the proxy URL (http://user:password@proxy:port) and that the proxy allows the host and port; or list the host in NO_PROXY to connect directly.',
+  },
+  {
+    code: 'ERR_PROXY_URL',
+    exitCode: ExitCode.input,
+    commands: NETWORK_COMMANDS,
+    title: 'Proxy variable unusable',
+    cause: 'HTTPS_PROXY, https_proxy, HTTP_PROXY or http_proxy holds something that is not an http:// proxy URL (an https:// or socks proxy is not supported).',
+    fix: 'Set it to an http proxy URL such as http://proxy.example.com:3128, or unset it.',
+  },
+  {
     code: 'ERR_HTTP_TIMEOUT',
     exitCode: ExitCode.timeout,
     commands: NETWORK_COMMANDS,

@@ -4,7 +4,7 @@
  * It never puts a request body or header value in an error: bodies carry keys, assertions, tokens.
  */
 import type { Deps } from './deps.js';
-import { InterruptedError, NetworkError, TimeoutError } from './errors.js';
+import { InputError, InterruptedError, NetworkError, TimeoutError } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -115,6 +115,9 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
       throwIfInterrupted(deps.signal, request.service);
       // An oversized body is an answer, not a network failure: another attempt would get the same.
       if (error instanceof NetworkError && error.code === 'ERR_HTTP_BODY_TOO_LARGE') throw error;
+      // So is a proxy's refusal, and a proxy variable that is not a proxy URL.
+      const proxyProblem = proxyError(error, request.service, where);
+      if (proxyProblem !== undefined) throw proxyProblem;
       timedOut = attemptController.signal.aborted;
       lastError = error;
       if (attempt < policy.attempts && policy.retryOnNetworkError) {
@@ -165,6 +168,25 @@ async function readBounded(response: Response, maxBytes: number, service: string
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A proxy refusal or a bad proxy variable (see node-fetch.ts and proxy.ts) as the error to report. */
+function proxyError(error: unknown, service: string, where: string): Error | undefined {
+  const problem = error as { code?: unknown; message?: unknown; variable?: unknown; cause?: { code?: unknown; message?: unknown } } | null;
+  if (typeof problem !== 'object' || problem === null) return undefined;
+  if (problem.code === 'ERR_PROXY_URL') {
+    return new InputError('ERR_PROXY_URL', String(problem.message), {
+      hint: `Set ${String(problem.variable)} to an http proxy URL such as http://proxy.example.com:3128 (or unset it), and list hosts that bypass it in NO_PROXY.`,
+      cause: error,
+    });
+  }
+  if (problem.cause?.code === 'ERR_PROXY_REFUSED') {
+    return new NetworkError('ERR_PROXY_REFUSED', `${service.charAt(0).toUpperCase()}${service.slice(1)} was not reached (${where}): ${String(problem.cause.message)}.`, {
+      hint: 'Check the credentials in the proxy URL (http://user:password@proxy:port) and that the proxy allows the host and port; or list the host in NO_PROXY to connect directly.',
+      cause: error,
+    });
+  }
+  return undefined;
 }
 
 function errorText(error: unknown): string {

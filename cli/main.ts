@@ -52,7 +52,8 @@ async function main(): Promise<number> {
     cwd: process.cwd(),
     platform: process.platform,
     // node:http rather than Node's fetch: no undici to load, no keep-alive holding the process.
-    fetch: async (input, init) => (await import('./node-fetch.js')).nodeHttpFetch(input, init),
+    // Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY, read from this environment (node-fetch.ts).
+    fetch: async (input, init) => (await import('./node-fetch.js')).nodeHttpFetch(input, init, { env: process.env }),
     now: () => Date.now(),
     sleep,
     fs,

@@ -8,8 +8,19 @@
  * never followed: the answer is returned as it is). Errors look like fetch's: a `TypeError`
  * "fetch failed" whose `cause` is the socket error (`ECONNREFUSED`, `ECONNRESET`, ...), or the
  * signal's reason when it aborts.
+ *
+ * Proxies (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`: see proxy.ts, loaded only when one of these is
+ * set): an http URL is requested from the proxy in absolute form; an https URL goes through a
+ * CONNECT tunnel, with TLS to the target inside it (the proxy sees only the host and port). A
+ * proxy that refuses (a CONNECT answer other than 200, or 407) gives a `cause` with the code
+ * `ERR_PROXY_REFUSED` naming the proxy, its credentials replaced by `***`.
+ *
+ * Why not a package: https-proxy-agent replays a refused CONNECT to the caller as if the target had
+ * answered (a 407 would look like Salesforce's), and proxy-from-env reads `process.env` itself;
+ * what is needed here is a few lines of node:http.
  */
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ProxyChoice } from './proxy.js';
 
 type FetchInit = NonNullable<Parameters<typeof globalThis.fetch>[1]>;
 
@@ -66,8 +77,88 @@ function toHeaderRecord(headers: FetchInit['headers']): Record<string, string> {
   return record;
 }
 
+/** The variables that may configure a proxy: proxy.ts is loaded only when one is set. */
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'];
+
+export interface NodeFetchOptions {
+  /** The environment to read proxy variables from (main.ts passes `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A socket-level error on the way to the proxy, re-worded to name the proxy (code kept). */
+function proxyConnectionError(error: NodeJS.ErrnoException, proxy: ProxyChoice, describe: (url: URL) => string): Error {
+  return Object.assign(new Error(`proxy ${describe(proxy.url)} from ${proxy.variable}: ${error.message}`), { code: error.code });
+}
+
+/** The `cause` of a fetch failure when the proxy refused the request. */
+function proxyRefusal(proxy: ProxyChoice, describe: (url: URL) => string, what: string, message: IncomingMessage): Error {
+  return Object.assign(new Error(`the proxy ${describe(proxy.url)} (from ${proxy.variable}) refused ${what}: HTTP ${message.statusCode} ${message.statusMessage ?? ''}`.trimEnd()), {
+    code: 'ERR_PROXY_REFUSED',
+  });
+}
+
+/**
+ * Opens the request: directly, through the proxy in absolute form (http), or through a CONNECT
+ * tunnel (https). Resolves once the request can take its body.
+ */
+async function openRequest(url: URL, method: string, headers: Record<string, string>, env: NodeFetchOptions['env'], signal: AbortSignal | undefined): Promise<{ outgoing: ClientRequest; proxied?: { proxy: ProxyChoice; describe: (url: URL) => string } }> {
+  const wantsProxy = env !== undefined && PROXY_VARIABLES.some((name) => (env[name] ?? '').trim() !== '');
+  const proxyModule = wantsProxy ? await import('./proxy.js') : undefined;
+  const proxy = proxyModule?.proxyFor(url, env!);
+  if (proxy === undefined || proxyModule === undefined) {
+    const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+    return { outgoing: request(url, { method, headers }) };
+  }
+  const { describeProxy, proxyAuthorization } = proxyModule;
+  const authorization = proxyAuthorization(proxy.url);
+  const http = await import('node:http');
+  const proxyTarget = { host: proxy.url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(proxy.url.port || 80) };
+  const proxied = { proxy, describe: describeProxy };
+  if (url.protocol === 'http:') {
+    const outgoing = http.request({
+      ...proxyTarget,
+      method,
+      path: url.href,
+      headers: { ...headers, host: url.host, ...(authorization ? { 'proxy-authorization': authorization } : {}) } as OutgoingHttpHeaders,
+    });
+    return { outgoing, proxied };
+  }
+  const port = url.port || '443';
+  const authority = `${url.hostname}:${port}`;
+  const connect = http.request({ ...proxyTarget, method: 'CONNECT', path: authority, headers: { host: authority, ...(authorization ? { 'proxy-authorization': authorization } : {}) } });
+  const socket = await new Promise<import('node:net').Socket>((resolve, reject) => {
+    const onAbort = () => {
+      connect.destroy();
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    connect.once('connect', (answer: IncomingMessage, tunnel: import('node:net').Socket) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (answer.statusCode === 200) {
+        resolve(tunnel);
+        return;
+      }
+      tunnel.destroy();
+      reject(new TypeError('fetch failed', { cause: proxyRefusal(proxy, describeProxy, `to open a tunnel to ${authority}`, answer) }));
+    });
+    connect.once('error', (error) => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: proxyConnectionError(error, proxy, describeProxy) }));
+    });
+    connect.end();
+  });
+  const { connect: tlsConnect } = await import('node:tls');
+  const { isIP } = await import('node:net');
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const secure = tlsConnect({ socket, servername: isIP(hostname) ? undefined : hostname });
+  const { request } = await import('node:https');
+  // The tunnel carries this one request: no agent, the TLS socket is the connection.
+  const outgoing = request(url, { method, headers, agent: false, createConnection: () => secure });
+  return { outgoing };
+}
+
 /** A fetch over `node:http`/`node:https` with the subset described above. */
-export async function nodeHttpFetch(input: string | URL | Request, init: FetchInit = {}): Promise<Response> {
+export async function nodeHttpFetch(input: string | URL | Request, init: FetchInit = {}, options: NodeFetchOptions = {}): Promise<Response> {
   const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) });
   const signal = init.signal ?? undefined;
@@ -77,7 +168,7 @@ export async function nodeHttpFetch(input: string | URL | Request, init: FetchIn
   const headers = toHeaderRecord(init.headers);
   if (typeof body === 'string' && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
 
-  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const { outgoing, proxied } = await openRequest(url, init.method ?? 'GET', headers, options.env, signal);
   return new Promise<Response>((resolve, reject) => {
     let settled = false;
     const fail = (error: unknown) => {
@@ -85,7 +176,13 @@ export async function nodeHttpFetch(input: string | URL | Request, init: FetchIn
       settled = true;
       reject(error);
     };
-    const outgoing = request(url, { method: init.method ?? 'GET', headers }, (message) => {
+    outgoing.once('response', (message: IncomingMessage) => {
+      // Only a proxy answers 407: the request never reached the service.
+      if (proxied !== undefined && message.statusCode === 407) {
+        message.destroy();
+        fail(new TypeError('fetch failed', { cause: proxyRefusal(proxied.proxy, proxied.describe, `to forward the request to ${url.host}`, message) }));
+        return;
+      }
       settled = true;
       const status = message.statusCode ?? 0;
       const responseBody = bodyOf(message);
@@ -107,7 +204,10 @@ export async function nodeHttpFetch(input: string | URL | Request, init: FetchIn
       signal?.addEventListener('abort', () => message.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), { once: true });
       resolve(response as unknown as Response);
     });
-    outgoing.on('error', (error) => fail(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error })));
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      if (signal?.aborted) fail(signal.reason);
+      else fail(new TypeError('fetch failed', { cause: proxied === undefined ? error : proxyConnectionError(error, proxied.proxy, proxied.describe) }));
+    });
     signal?.addEventListener(
       'abort',
       () => {
