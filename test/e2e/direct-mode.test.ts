@@ -55,7 +55,7 @@ describe('direct mode', () => {
       exitCode: 3,
       stdout: '',
       stderr:
-        'Error: No app given, and direct mode needs HEROKU_APP_ID as well as HEROKU_APPLINK_API_URL and HEROKU_APPLINK_TOKEN.\nFix: Pass -a/--app <app> (or set HEROKU_APP) with HEROKU_API_KEY, or set HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID for direct mode.\n(ERR_APP_MISSING, exit 3)',
+        'Error: No app given, and direct mode needs HEROKU_APP_ID as well as HEROKU_APPLINK_API_URL and HEROKU_APPLINK_TOKEN.\nFix: Pass -a/--app <app> (or set HEROKU_APP, or run it in a git checkout with a Heroku remote) with HEROKU_API_KEY or heroku login, or set HEROKU_APPLINK_API_URL, HEROKU_APPLINK_TOKEN and HEROKU_APP_ID for direct mode.\n(ERR_APP_MISSING, exit 3)',
     });
     expect(sandbox.requestLog).toEqual([]);
   });
