@@ -150,10 +150,13 @@ async function openRequest(url: URL, method: string, headers: Record<string, str
   const { connect: tlsConnect } = await import('node:tls');
   const { isIP } = await import('node:net');
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const secure = tlsConnect({ socket, servername: isIP(hostname) ? undefined : hostname });
+  // `host` is what the certificate is checked against (tls.connect assumes localhost without it).
+  const secure = tlsConnect({ socket, host: hostname, servername: isIP(hostname) ? undefined : hostname });
   const { request } = await import('node:https');
   // The tunnel carries this one request: no agent, the TLS socket is the connection.
   const outgoing = request(url, { method, headers, agent: false, createConnection: () => secure });
+  // A TLS failure (certificate, handshake) is the request's failure, like fetch's.
+  secure.once('error', (error) => outgoing.destroy(error));
   return { outgoing };
 }
 
