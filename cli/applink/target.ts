@@ -42,11 +42,12 @@ function remoteFlagSource(remote: string | undefined): Source {
  * The app of the git checkout, as the Heroku CLI infers it: `git config heroku.remote`, a remote
  * named `heroku`, or the only remote pointing at Heroku (several: `ERR_APP_AMBIGUOUS`).
  */
-function gitRemotesSource(): Source {
+function gitRemotesSource(enabled: boolean): Source {
   return {
     names: ['git remote'],
     absent: 'no git remote points at a Heroku app',
     read: async (deps) => {
+      if (!enabled) return undefined;
       const found = await appFromGitRemotes({}, deps);
       return found === undefined ? undefined : { value: found.app, source: `git remote ${found.remote}` };
     },
@@ -55,12 +56,12 @@ function gitRemotesSource(): Source {
 
 /**
  * The app: `-a/--app`, then the app of `-r/--remote`, then `HEROKU_APP`, `HEROKU_APP_NAME`, then
- * the git remotes (left out with `git: false`: when direct-mode variables are set).
+ * the git remotes (not read with `git: false`: when direct-mode variables are set).
  */
 export function appInput(options: Pick<AddonSelectionOptions, 'app' | 'remote'>, { git = true }: { git?: boolean } = {}): InputSpec {
   return {
     what: 'app',
-    sources: [flagSource('--app', options.app), remoteFlagSource(options.remote), envSource('HEROKU_APP', 'HEROKU_APP_NAME'), ...(git ? [gitRemotesSource()] : [])],
+    sources: [flagSource('--app', options.app), remoteFlagSource(options.remote), envSource('HEROKU_APP', 'HEROKU_APP_NAME'), gitRemotesSource(git)],
   };
 }
 

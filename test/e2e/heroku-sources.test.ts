@@ -69,7 +69,7 @@ describe('the Heroku token from netrc', () => {
     const result = await bin.run(['list', '-a', 'acme-app'], envWithoutToken());
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toBe(
-      `Error: No Heroku token: HEROKU_API_KEY is not set, and ${join(dir, '.netrc')} does not exist.\n` +
+      `Error: No Heroku token: HEROKU_API_KEY is not set and ${join(dir, '.netrc')} does not exist.\n` +
         'Fix: Run heroku login (it writes ~/.netrc), or create a long-lived token with heroku authorizations:create --short -d "applink-jwt CI" and export HEROKU_API_KEY=<token> (in CI: a secret variable).\n' +
         '(ERR_HEROKU_API_KEY_MISSING, exit 3)',
     );

@@ -13,8 +13,8 @@ describe('local input of a command, checked in one phase', () => {
     const document = JSON.parse(result.stdout) as { error: { code: string; details: { problems: Array<{ code: string; inputs?: string[] }> } } };
     expect(document.error.code).toBe('ERR_INPUT_PROBLEMS');
     expect(document.error.details.problems.map((problem) => [problem.code, problem.inputs])).toEqual([
-      ['ERR_APP_MISSING', ['--app', 'HEROKU_APP', 'HEROKU_APP_NAME', 'HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID']],
-      ['ERR_HEROKU_API_KEY_MISSING', ['HEROKU_API_KEY']],
+      ['ERR_APP_MISSING', ['--app', '--remote', 'HEROKU_APP', 'HEROKU_APP_NAME', 'git remote', 'HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID']],
+      ['ERR_HEROKU_API_KEY_MISSING', ['HEROKU_API_KEY', 'NETRC', '~/.netrc']],
       ['ERR_CLIENT_ID_MISSING', ['--client-id', 'SF_CLIENT_ID']],
       ['ERR_USERNAME_MISSING', ['--username', 'SF_USERNAME']],
       ['ERR_KEY_ENV_MISSING', undefined],
@@ -33,10 +33,10 @@ describe('local input of a command, checked in one phase', () => {
   });
 
   it.each([
-    [['authorize', 'my_org', '-a', ''], { HEROKU_APP: 'acme-app' }, '--app was given an empty value; an empty value does not fall back to HEROKU_APP or HEROKU_APP_NAME.'],
+    [['authorize', 'my_org', '-a', ''], { HEROKU_APP: 'acme-app' }, '--app was given an empty value; an empty value does not fall back to --remote, HEROKU_APP, HEROKU_APP_NAME or git remote.'],
     [['authorize', 'my_org', '--client-id', ''], { SF_CLIENT_ID: 'consumer-key' }, '--client-id was given an empty value; an empty value does not fall back to SF_CLIENT_ID.'],
     [['verify', '--username', ''], { SF_USERNAME: 'ci@example.com' }, '--username was given an empty value; an empty value does not fall back to SF_USERNAME.'],
-    [['remove', 'my_org', '--yes', '--app', ''], { HEROKU_APP: 'acme-app' }, '--app was given an empty value; an empty value does not fall back to HEROKU_APP or HEROKU_APP_NAME.'],
+    [['remove', 'my_org', '--yes', '--app', ''], { HEROKU_APP: 'acme-app' }, '--app was given an empty value; an empty value does not fall back to --remote, HEROKU_APP, HEROKU_APP_NAME or git remote.'],
     [['verify', '--jwt-key-file', ''], { JWT_PRIVATE_KEY: 'x' }, '--jwt-key-file was given an empty value; an empty value does not fall back to JWT_PRIVATE_KEY.'],
     [['verify', '--audience', ''], { SF_AUDIENCE_URL: 'https://login.salesforce.com' }, '--audience was given an empty value; an empty value does not fall back to SF_AUDIENCE_URL.'],
   ])('%j is an error naming the flag, never a fall-back to the environment', async (argv, env, message) => {
