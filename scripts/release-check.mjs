@@ -1,8 +1,8 @@
 // `npm run release:check`: what the release pipeline checks before it publishes, run locally.
 // Each step also runs alone (`node scripts/release-check.mjs --step NAME`), as the pipeline does:
 //
-//   version       the release tag (--tag vX.Y.Z, else $CIRCLE_TAG) equals v + package.json's version;
-//                 without a tag, only that the version is X.Y.Z (and it says so)
+//   version       the release tag (--tag vX.Y.Z, else $CIRCLE_TAG) equals v + package.json's version
+//                 (scripts/release-tag.ts, as the pipeline's release_tag job runs it); no tag: says so
 //   reproducible  packs the tarball twice, each from a clean copy of this checkout (no dist/), and
 //                 compares the sha256 of the two; keeps the first in --out and prints its sha256
 //   pack          packs the tarball once from a clean copy into --out; prints its sha256
@@ -81,18 +81,13 @@ async function packageJson() {
 
 // --- version --------------------------------------------------------------------------------
 
+/** The tag check the pipeline's release_tag job runs (scripts/release-tag.ts): one implementation. */
 async function checkVersion(options) {
-  const { version } = await packageJson();
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new CheckFailed(`package.json's version "${version}" is not X.Y.Z. Set it with npm version X.Y.Z --no-git-tag-version.`);
-  const tag = options.tag ?? (process.env.CIRCLE_TAG || undefined);
-  if (tag === undefined) {
-    say(`version: ${version} (no release tag given with --tag or CIRCLE_TAG: the tag/version agreement was not checked)`);
-    return;
-  }
-  if (tag !== `v${version}`) {
-    throw new CheckFailed(`the release tag ${tag} does not match package.json's version ${version} (the tag must be v${version}). Tag the commit that has the version (git tag v${version}), or set the version first (npm version ${tag.replace(/^v/, '')} --no-git-tag-version) and tag that commit.`);
-  }
-  say(`version: tag ${tag} matches package.json's version ${version}`);
+  const tag = options.tag ?? process.env.CIRCLE_TAG ?? '';
+  const result = run(process.execPath, ['scripts/run-ts.mjs', 'scripts/release-tag.ts', tag], { cwd: ROOT, allowFail: true });
+  const message = `${result.stdout}${result.stderr}`.trim().replace(/^Error: /, '');
+  if (result.status !== 0) throw new CheckFailed(message);
+  say(`version: ${message}`);
 }
 
 // --- pack / reproducible ----------------------------------------------------------------------

@@ -29,23 +29,23 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-describe('--step version', () => {
+describe('--step version (scripts/release-tag.ts, as the pipeline runs it)', () => {
   it('fails when the release tag differs from package.json\'s version, naming both and the fix', async () => {
     const result = await releaseCheck(['--step', 'version', '--tag', 'v9.9.9']);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toBe(
-      `release check failed: the release tag v9.9.9 does not match package.json's version ${version} (the tag must be v${version}). Tag the commit that has the version (git tag v${version}), or set the version first (npm version 9.9.9 --no-git-tag-version) and tag that commit.`,
+      `release check failed: Release tag v9.9.9 does not match package.json version ${version}. Fix: set "version" to 9.9.9 in package.json (npm version 9.9.9 --no-git-tag-version), commit, and move the tag to that commit; or delete the tag (git push --delete origin v9.9.9) and tag v${version}.`,
     );
     const fromCircle = await releaseCheck(['--step', 'version'], { CIRCLE_TAG: `v${version}.1` });
     expect(fromCircle.exitCode).toBe(1);
-    expect(fromCircle.stderr).toContain(`the release tag v${version}.1 does not match`);
+    expect(fromCircle.stderr).toContain(`Release tag v${version}.1 does not match package.json version ${version}`);
   });
 
   it('passes when they agree (from --tag or CIRCLE_TAG), and says when there is no tag to compare', async () => {
-    expect((await releaseCheck(['--step', 'version', '--tag', `v${version}`])).stdout).toBe(`version: tag v${version} matches package.json's version ${version}`);
+    expect((await releaseCheck(['--step', 'version', '--tag', `v${version}`])).stdout).toBe(`version: Release tag v${version} matches package.json version ${version}.`);
     expect((await releaseCheck(['--step', 'version'], { CIRCLE_TAG: `v${version}` })).exitCode).toBe(0);
     const untagged = await releaseCheck(['--step', 'version']);
-    expect(untagged).toMatchObject({ exitCode: 0, stdout: `version: ${version} (no release tag given with --tag or CIRCLE_TAG: the tag/version agreement was not checked)` });
+    expect(untagged).toMatchObject({ exitCode: 0, stdout: 'version: No tag (CIRCLE_TAG is empty): not a release, nothing to compare.' });
   });
 
   it('refuses an unknown step, naming the steps', async () => {
