@@ -63,8 +63,18 @@ export interface Deps {
   stdinIsTTY: boolean;
   /** Aborted on SIGINT/SIGTERM; long waits watch it. `reason` is the signal name. */
   signal: AbortSignal;
+  /**
+   * Where the code registers every secret value it learns (key, tokens, assertion, SSO payload):
+   * everything printed through `stdout`/`stderr` is redacted against it (cli/redact.ts).
+   */
+  secrets?: SecretSink;
   /** Asks a question on the terminal and resolves with the answer (only used when `stdinIsTTY`). */
   prompt?: (question: string) => Promise<string>;
+}
+
+/** Takes secret values to redact from all output (a `SecretRegistry` in production). */
+export interface SecretSink {
+  add(value: string | undefined | null): void;
 }
 
 /** `sleep` that honours an AbortSignal. */

@@ -3,7 +3,7 @@
  * `Retry-After`), and typed errors. Used by the Salesforce client and the Heroku/AppLink clients.
  * It never puts a request body or header value in an error: bodies carry keys, assertions, tokens.
  */
-import type { Deps } from './deps.js';
+import type { Deps, SecretSink } from './deps.js';
 import { InputError, InterruptedError, NetworkError, TimeoutError } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
@@ -56,7 +56,7 @@ export const RETRY_IDEMPOTENT: RetryPolicy = {
   retryOnNetworkError: true,
 };
 
-type HttpDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now'>;
+type HttpDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'>;
 
 /** A URL without query string or fragment, for messages. */
 export function describeUrl(url: string): string {
@@ -87,6 +87,7 @@ export function retryDelayMs(attempt: number, retryAfter: string | null, policy:
  * timed out, and {@link InterruptedError} when `deps.signal` aborts.
  */
 export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise<HttpResponse> {
+  registerRequestSecrets(request, deps.secrets);
   const policy = request.retry ?? NO_RETRY;
   const where = `${request.method} ${describeUrl(request.url)}`;
   let lastError: unknown;
@@ -106,6 +107,7 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
         redirect: 'manual',
       });
       const text = await readBounded(response, request.maxResponseBytes ?? MAX_RESPONSE_BYTES, request.service, where);
+      registerSecretFields(parseJson(text), deps.secrets);
       if (attempt < policy.attempts && policy.retryOnStatus(response.status)) {
         await pause(retryDelayMs(attempt, response.headers.get('retry-after'), policy, deps.now()), deps, request.service);
         continue;
@@ -216,6 +218,33 @@ async function pause(ms: number, deps: HttpDeps, service: string): Promise<void>
     await deps.sleep(ms, deps.signal);
   } catch {
     throwIfInterrupted(deps.signal, service);
+  }
+}
+
+/** Names of headers and body fields whose values are secrets (tokens, keys, assertions, SSO payloads). */
+export const SECRET_FIELD = /token|secret|passw|private_?key|assertion|sso|authorization|^code$/i;
+
+/**
+ * Registers every secret a request carries (the bearer token, `x-addon-sso`, a posted key, an
+ * assertion) so that no echo of it by the service is ever printed.
+ */
+function registerRequestSecrets(request: HttpRequest, secrets: SecretSink | undefined): void {
+  if (secrets === undefined) return;
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (SECRET_FIELD.test(name)) secrets.add(value.replace(/^(Bearer|Basic)\s+/i, ''));
+  }
+  if (request.body === undefined) return;
+  const json = parseJson(request.body);
+  if (json !== undefined) registerSecretFields(json, secrets);
+  else for (const [name, value] of new URLSearchParams(request.body)) if (SECRET_FIELD.test(name)) secrets.add(value);
+}
+
+/** Registers the value of every secret-named field, at any depth (`org.user_auth.access_token`). */
+function registerSecretFields(value: unknown, secrets: SecretSink | undefined, depth = 0): void {
+  if (secrets === undefined || depth > 8 || typeof value !== 'object' || value === null) return;
+  for (const [name, item] of Object.entries(value)) {
+    if (typeof item === 'string' && SECRET_FIELD.test(name)) secrets.add(item);
+    else registerSecretFields(item, secrets, depth + 1);
   }
 }
 

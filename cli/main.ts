@@ -8,6 +8,16 @@ import { CommanderError } from 'commander';
 import { createLineProgress, createSpinnerProgress, silentProgress, sleep, type Deps, type Runner } from './deps.js';
 import { ExitCode } from './errors.js';
 import { createProgram } from './program.js';
+import { redactingWriter, SecretRegistry } from './redact.js';
+
+/**
+ * Every secret the process holds is redacted from everything it prints: the code registers what it
+ * learns (key, tokens, assertion), these are known from the start.
+ */
+const secrets = new SecretRegistry();
+for (const name of ['HEROKU_API_KEY', 'HEROKU_APPLINK_TOKEN', 'JWT_PRIVATE_KEY']) secrets.add(process.env[name]);
+const writeOut = redactingWriter((text) => process.stdout.write(text), secrets);
+const writeErr = redactingWriter((text) => process.stderr.write(text), secrets);
 
 const runWithExeca: Runner = async (file, args, options = {}) => {
   const { execa } = await import('execa');
@@ -46,7 +56,7 @@ async function main(): Promise<number> {
   }
   const controller = new AbortController();
   const wantsJson = process.argv.includes('--json');
-  const write = (text: string) => process.stderr.write(text);
+  const write = writeErr;
   const deps: Deps = {
     env: process.env,
     cwd: process.cwd(),
@@ -59,8 +69,9 @@ async function main(): Promise<number> {
     fs,
     readStdin,
     run: runWithExeca,
-    stdout: (text) => process.stdout.write(text),
-    stderr: write,
+    stdout: writeOut,
+    stderr: writeErr,
+    secrets,
     progress: wantsJson ? silentProgress : process.stderr.isTTY ? createSpinnerProgress(write) : createLineProgress(write),
     stdinIsTTY: Boolean(process.stdin.isTTY),
     signal: controller.signal,
@@ -120,8 +131,8 @@ async function exitWith(code: number): Promise<never> {
 main().then(
   (code) => exitWith(code),
   (error: unknown) => {
-    process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    writeErr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.DEBUG && error instanceof Error) writeErr(`${error.stack}\n`);
     return exitWith(ExitCode.internal);
   },
 );

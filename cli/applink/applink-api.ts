@@ -28,7 +28,7 @@ export interface JwtAuthorizationRequest {
   privateKeyPem: string;
 }
 
-export type AppLinkDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now'>;
+export type AppLinkDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'>;
 
 export interface AppLinkResponse extends HttpResponse {
   where: string;

@@ -55,7 +55,7 @@ export interface AddJwtAuthorizationResult {
   polls: number;
 }
 
-export type AddJwtDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'progress'>;
+export type AddJwtDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets' | 'progress'>;
 
 type Phase = 'nothing-sent' | 'posting' | 'deleting-old' | 'old-removed' | 'created';
 

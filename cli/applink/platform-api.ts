@@ -56,7 +56,7 @@ export interface ResolveAddonOptions {
   timeoutMs?: number;
 }
 
-type PlatformDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now'>;
+type PlatformDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'>;
 
 interface AddonRecord {
   id: string;

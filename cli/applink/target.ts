@@ -243,7 +243,7 @@ function planDirect(options: AddonSelectionOptions, env: SourceDeps['env']): Tar
 }
 
 /** Reaches the add-on: nothing to do in direct mode; the Platform API lookup otherwise. */
-export async function resolveTarget(plan: TargetPlan, deps: Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now'>): Promise<AppLinkTarget> {
+export async function resolveTarget(plan: TargetPlan, deps: Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'>): Promise<AppLinkTarget> {
   return plan.mode === 'direct' ? plan.target : resolveAddon(plan.resolve, deps);
 }
 

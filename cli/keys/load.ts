@@ -63,9 +63,12 @@ interface KeyInput {
  */
 export async function loadPrivateKey(
   options: KeySourceOptions,
-  deps: Pick<Deps, 'env' | 'fs' | 'cwd' | 'readStdin'>,
+  deps: Pick<Deps, 'env' | 'fs' | 'cwd' | 'readStdin' | 'secrets'>,
 ): Promise<LoadedKey> {
   const input = await readKeyInput(options, deps);
+  // Registered before anything can fail: an error must never quote the key (cli/redact.ts).
+  deps.secrets?.add(typeof input.data === 'string' ? input.data : input.data.toString('base64'));
+  if (options.passphraseEnv) deps.secrets?.add(deps.env[options.passphraseEnv]);
   const findings: KeyFinding[] = [];
   if (input.fileMode !== undefined && (input.fileMode & 0o077) !== 0) {
     findings.push(keyFinding('WARN_KEY_FILE_MODE', { path: input.path, mode: formatMode(input.fileMode) }));
@@ -78,10 +81,10 @@ export async function loadPrivateKey(
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_RSA_BITS) throw keyError('ERR_KEY_TOO_SMALL', { source: input.source, bits });
 
-  const uploadPem =
-    decoded.encoding === 'pem' && !decoded.encrypted && decoded.original !== undefined
-      ? decoded.original
-      : (privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).trim();
+  const pkcs8 = (privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).trim();
+  deps.secrets?.add(pkcs8);
+  const uploadPem = decoded.encoding === 'pem' && !decoded.encrypted && decoded.original !== undefined ? decoded.original : pkcs8;
+  deps.secrets?.add(uploadPem);
   return {
     privateKey,
     bits,
@@ -115,7 +118,7 @@ function describeKeyType(type: string): string {
   return names[type] ?? `a ${type}`;
 }
 
-async function readKeyInput(options: KeySourceOptions, deps: Pick<Deps, 'env' | 'fs' | 'cwd' | 'readStdin'>): Promise<KeyInput> {
+async function readKeyInput(options: KeySourceOptions, deps: Pick<Deps, 'env' | 'fs' | 'cwd' | 'readStdin' | 'secrets'>): Promise<KeyInput> {
   if (options.jwtKeyFile === '-') {
     const source = 'standard input';
     const data = await deps.readStdin(MAX_KEY_INPUT_BYTES);

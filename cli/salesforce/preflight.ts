@@ -44,7 +44,7 @@ export interface PreflightResult {
   warnings: string[];
 }
 
-export type PreflightDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now'> & Partial<Pick<Deps, 'progress'>>;
+export type PreflightDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'> & Partial<Pick<Deps, 'progress'>>;
 
 /** Checked local input of the preflight. */
 export interface PreflightInput {

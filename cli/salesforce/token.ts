@@ -18,7 +18,7 @@ export const DATA_CLOUD_TOKEN_PATH = '/services/a360/token';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-export type TokenDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now'>;
+export type TokenDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'>;
 
 /** A successful JWT bearer answer. Holds the access token: never print or log it. */
 export interface TokenResponse {

@@ -117,9 +117,15 @@ export class AuthorizationJobs {
     const delay = this.state.settings.settleDelayMs;
     if (delay === 'never') return;
     const startedAt = Date.now();
-    void this.exchange(authorization, privateKey).then((outcome) => {
+    void this.exchange(authorization, privateKey).then((settled) => {
+      let outcome = settled;
       if (this.closed) return;
       const remaining = Math.max(0, delay - (Date.now() - startedAt));
+      if (outcome.error && this.state.settings.echoSecrets) {
+        // A careless service quoting the key it was given (the leak tests' echo mode).
+        const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+        outcome = { error: { ...outcome.error, message: `${outcome.error.message} (you sent jwt_private_key: ${pem})` } };
+      }
       const timer = setTimeout(() => {
         this.timers.delete(authorization.id);
         this.settle(authorization.id, outcome);

@@ -13,6 +13,7 @@
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { applinkRoutes, AuthorizationJobs, INTERNAL_HEADER } from './applink.js';
+import { echoOfSecrets, withEcho } from './echo.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { addonApiUrl, platformRoutes } from './platform.js';
 import { redactBodyFields, redactHeaders, type LoggedRequest } from './request-log.js';
@@ -100,10 +101,14 @@ function controlRoutes(state: SandboxState): Route[] {
  * register one), and app `acme-app` with add-on `applink-sandbox-1` attached as HEROKU_APPLINK.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const now = options.now ?? Date.now;
+  const clock = options.now ?? Date.now;
+  // The doubles' clock: the given one, moved by `settings.clockOffsetMs` (a server clock that is off).
+  let offsetOf: () => number = () => 0;
+  const now = () => clock() + offsetOf();
   const input = options.state ?? DEFAULT_STATE_INPUT;
   if (options.state) validateStateInput(input, 'sandbox state');
   const state = SandboxState.fromInput(input, now);
+  offsetOf = () => state.settings.clockOffsetMs;
   if (options.settleDelayMs !== undefined) state.configure({ settleDelayMs: options.settleDelayMs });
 
   let url = '';
@@ -160,15 +165,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       entry.status = status;
       requestLog.push(entry);
     };
+    const echo = state.settings.echoSecrets && !internal ? echoOfSecrets(request) : '';
     if (plan.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.latencyMs));
-    if (rawBody === undefined) return send(res, json(413, { id: 'payload_too_large', message: 'Request body too large' }), finish);
+    if (rawBody === undefined) return send(res, json(413, { id: 'payload_too_large', message: 'Request body too large' }), finish, echo);
     if (plan.before?.kind === 'reset') {
       finish(0);
       req.socket.resetAndDestroy();
       return;
     }
     if (plan.before) {
-      return send(res, faultReply(plan.before.kind === 'status' ? plan.before.status : 429, plan.before.kind === 'rate-limit' ? plan.before.retryAfterSeconds : undefined), finish);
+      return send(res, faultReply(plan.before.kind === 'status' ? plan.before.status : 429, plan.before.kind === 'rate-limit' ? plan.before.retryAfterSeconds : undefined), finish, echo);
     }
     let reply: Reply;
     if (!('route' in match)) {
@@ -182,7 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         reply = json(500, { id: 'server_error', message: `Sandbox error: ${(error as Error).message}` });
       }
     }
-    if (plan.after?.kind === 'status') return send(res, faultReply(plan.after.status), finish);
+    if (plan.after?.kind === 'status') return send(res, faultReply(plan.after.status), finish, echo);
     if (plan.after?.kind === 'reset') {
       // Mid-response: the status line, headers and half the body go out, then the connection is reset.
       const { headers: replyHeaders, body } = serialise(reply);
@@ -193,11 +199,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
       return;
     }
-    return send(res, reply, finish);
+    return send(res, reply, finish, echo);
   }
 
-  function send(res: http.ServerResponse, reply: Reply, finish: (status: number) => void): void {
-    const { headers, body } = serialise(reply);
+  function send(res: http.ServerResponse, reply: Reply, finish: (status: number) => void, echo = ''): void {
+    const { headers, body } = serialise(withEcho(reply, echo));
     finish(reply.status);
     res.writeHead(reply.status, headers);
     res.end(body);

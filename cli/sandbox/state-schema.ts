@@ -26,6 +26,8 @@ const schema = {
         strictExp: { type: 'boolean' },
         dataCloudInstanceUrl: { enum: ['bare-host', 'url'] },
         sessionSeconds: { type: 'number', minimum: 1 },
+        echoSecrets: { type: 'boolean' },
+        clockOffsetMs: { type: 'number' },
       },
     },
     orgs: {

@@ -24,6 +24,10 @@ export interface SandboxSettingsInput {
   dataCloudInstanceUrl?: 'bare-host' | 'url';
   /** Lifetime of the core access tokens the double issues (default 7200 s). */
   sessionSeconds?: number;
+  /** Quote every secret a request carried in the error answers (a careless service; default false). */
+  echoSecrets?: boolean;
+  /** How far the doubles' clock is from the real one, in ms (positive: ahead; default 0). */
+  clockOffsetMs?: number;
 }
 
 export interface UserInput {
@@ -108,6 +112,8 @@ export interface SandboxSettings {
   strictExp: boolean;
   dataCloudInstanceUrl: 'bare-host' | 'url';
   sessionSeconds: number;
+  echoSecrets: boolean;
+  clockOffsetMs: number;
 }
 
 export interface SandboxUser {
@@ -209,6 +215,8 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   strictExp: false,
   dataCloudInstanceUrl: 'bare-host',
   sessionSeconds: 7200,
+  echoSecrets: false,
+  clockOffsetMs: 0,
 };
 
 export const DEFAULT_API_VERSION = '62.0';
