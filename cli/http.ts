@@ -71,10 +71,12 @@ export function describeUrl(url: string): string {
 /** Delay before the next attempt: `Retry-After` (seconds or HTTP date) if given, else backoff. */
 export function retryDelayMs(attempt: number, retryAfter: string | null, policy: RetryPolicy, nowMs: number, random: number = Math.random()): number {
   const max = policy.maxDelayMs ?? 30_000;
-  if (retryAfter !== null) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, max);
-    const date = Date.parse(retryAfter);
+  const value = retryAfter?.trim() ?? '';
+  // RFC 9110 §10.2.3: delay-seconds (digits only) or an HTTP-date. A negative or otherwise malformed
+  // number is neither (Date.parse would read "-5" as a year): back off as if there were none.
+  if (/^\d+$/.test(value)) return Math.min(Number(value) * 1000, max);
+  if (/^[A-Za-z]{3},/.test(value)) {
+    const date = Date.parse(value);
     if (!Number.isNaN(date)) return Math.min(Math.max(date - nowMs, 0), max);
   }
   const base = policy.baseDelayMs ?? 250;

@@ -9,6 +9,7 @@ import { createLineProgress, createSpinnerProgress, silentProgress, sleep, type 
 import { ExitCode } from './errors.js';
 import { createProgram } from './program.js';
 import { redactingWriter, SecretRegistry } from './redact.js';
+import { terminalSafe } from './terminal-text.js';
 
 /**
  * Every secret the process holds is redacted from everything it prints: the code registers what it
@@ -16,8 +17,8 @@ import { redactingWriter, SecretRegistry } from './redact.js';
  */
 const secrets = new SecretRegistry();
 for (const name of ['HEROKU_API_KEY', 'HEROKU_APPLINK_TOKEN', 'JWT_PRIVATE_KEY']) secrets.add(process.env[name]);
-const writeOut = redactingWriter((text) => process.stdout.write(text), secrets);
-const writeErr = redactingWriter((text) => process.stderr.write(text), secrets);
+const writeOut = redactingWriter((text) => process.stdout.write(terminalSafe(text)), secrets);
+const writeErr = redactingWriter((text) => process.stderr.write(terminalSafe(text)), secrets);
 
 const runWithExeca: Runner = async (file, args, options = {}) => {
   const { execa } = await import('execa');

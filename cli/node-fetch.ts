@@ -77,6 +77,24 @@ function toHeaderRecord(headers: FetchInit['headers']): Record<string, string> {
   return record;
 }
 
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Array<{ address: string; family: number }>, family?: number) => void;
+
+/**
+ * The name `localhost` resolved here, never by a resolver: it counts as loopback for the host rules
+ * (cli/applink/hosts.ts), so the token it may receive over plain http must stay on this machine.
+ */
+export function localhostLookup(_hostname: string, options: { all?: boolean; family?: number | string } | LookupCallback, callback?: LookupCallback): void {
+  const done = (typeof options === 'function' ? options : callback)!;
+  const all = typeof options === 'object' && options.all === true;
+  const family = typeof options === 'object' ? Number(String(options.family ?? 0).replace('IPv', '')) : 0;
+  const addresses = [
+    { address: '127.0.0.1', family: 4 },
+    { address: '::1', family: 6 },
+  ].filter((entry) => family === 0 || entry.family === family);
+  if (all) done(null, addresses);
+  else done(null, addresses[0]!.address, addresses[0]!.family);
+}
+
 /** The variables that may configure a proxy: proxy.ts is loaded only when one is set. */
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'];
 
@@ -107,7 +125,9 @@ async function openRequest(url: URL, method: string, headers: Record<string, str
   const proxy = proxyModule?.proxyFor(url, env!);
   if (proxy === undefined || proxyModule === undefined) {
     const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-    return { outgoing: request(url, { method, headers }) };
+    // `localhost` counts as loopback for the host rules: resolve it here, never through DNS.
+    const lookup = url.hostname.toLowerCase() === 'localhost' ? { lookup: localhostLookup as never } : {};
+    return { outgoing: request(url, { method, headers, ...lookup }) };
   }
   const { describeProxy, proxyAuthorization } = proxyModule;
   const authorization = proxyAuthorization(proxy.url);

@@ -5,6 +5,7 @@
  */
 import type { Deps } from '../deps.js';
 import { HerokuError, type AppError } from '../errors.js';
+import { pathSegment } from './path-segment.js';
 import { describeUrl, httpRequest, NO_RETRY, type HttpMethod, type HttpResponse } from '../http.js';
 import { isAuthorization, type Authorization } from './authorization.js';
 import { RETRY_GET, type AppLinkTarget } from './platform-api.js';
@@ -34,10 +35,7 @@ export interface AppLinkResponse extends HttpResponse {
   where: string;
 }
 
-/** A path segment: `:` and `@` stay readable (aliases such as `applink:my_org`), the rest is escaped. */
-export function pathSegment(value: string): string {
-  return encodeURIComponent(value).replace(/%3A/gi, ':').replace(/%40/g, '@');
-}
+export { pathSegment } from './path-segment.js';
 
 /** The headers of every AppLink request (the plugin's set; `x-addon-sso` only in platform mode). */
 export function appLinkHeaders(target: AppLinkTarget, method: HttpMethod): Record<string, string> {

@@ -38,10 +38,30 @@ export interface Authorization {
 /** The states a poll stops at. */
 export const SETTLED_STATUSES: readonly string[] = ['authorized', 'failed', 'disconnected', 'error'];
 
-/** Whether `value` has the minimum shape of an authorization: `id`, `status`, `org` object. */
+/** Fields that are printed, so must be text when present (a number there is a bad answer, not a crash). */
+const TEXT_FIELDS = ['alias', 'app_name', 'connection_method', 'created_at', 'created_by', 'created_via_app', 'last_modified_at', 'last_modified_by', 'redirect_uri', 'developer_name'] as const;
+const ORG_TEXT_FIELDS = ['developer_name', 'id', 'instance_url', 'type', 'api_version', 'user_id', 'username'] as const;
+
+/**
+ * Whether `value` has the shape of an authorization: `id`, `status`, `org` object, and every field
+ * that is printed either absent, null or a string.
+ */
 export function isAuthorization(value: unknown): value is Authorization {
   if (!isRecord(value)) return false;
-  return (typeof value.id === 'string' || typeof value.id === 'number') && typeof value.status === 'string' && isRecord(value.org);
+  if (!(typeof value.id === 'string' || typeof value.id === 'number') || typeof value.status !== 'string' || !isRecord(value.org)) return false;
+  const org = value.org;
+  const error = value.error;
+  const userAuth = org.user_auth;
+  return (
+    TEXT_FIELDS.every((field) => isOptionalText(value[field])) &&
+    ORG_TEXT_FIELDS.every((field) => isOptionalText(org[field])) &&
+    (userAuth === undefined || userAuth === null || (isRecord(userAuth) && isOptionalText(userAuth.username) && isOptionalText(userAuth.user_id))) &&
+    (error === undefined || error === null || (isRecord(error) && isOptionalText(error.id) && isOptionalText(error.message)))
+  );
+}
+
+function isOptionalText(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
 }
 
 /** Keys whose values are secrets: any `*token*`, key, secret, password, assertion or SSO payload. */

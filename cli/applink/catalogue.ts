@@ -127,6 +127,14 @@ export const APPLINK_ERRORS: readonly CatalogueEntry[] = [
     fix: 'Choose a name such as production_org (info also accepts the alias, as applink-jwt list shows it).',
   },
   {
+    code: 'ERR_PATH_SEGMENT',
+    exitCode: ExitCode.input,
+    commands: ['authorize', 'list', 'info', 'remove'],
+    title: 'Name or id would change the URL path',
+    cause: 'A name given, or an id in a service answer, is empty, . or .., which would address another resource (info .. would ask for the add-on itself). Nothing was sent.',
+    fix: 'Give the developer name, alias or id as applink-jwt list shows it; an id like that in an answer means the URL does not point at the AppLink API.',
+  },
+  {
     code: 'ERR_ALIAS',
     exitCode: ExitCode.input,
     commands: ['authorize'],

@@ -6,14 +6,19 @@
  */
 import { InputError } from '../errors.js';
 import { printable } from './developer-name.js';
+import { pathSegment } from './path-segment.js';
 
 export const DEFAULT_PLATFORM_API_URL = 'https://api.heroku.com';
 
 const LOOPBACK_NAMES = new Set(['localhost', '[::1]', '::1']);
 
-/** Whether a URL hostname is a loopback address (127.0.0.0/8, ::1, localhost). */
+/**
+ * Whether a URL hostname is a loopback address: an address literal (127.0.0.0/8, ::1) or the name
+ * `localhost`, which the CLI resolves itself (cli/node-fetch.ts). `localhost.` (trailing dot) is a
+ * fully qualified DNS name that any DNS server may answer for, so it is not loopback.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
+  const host = hostname.toLowerCase();
   return LOOPBACK_NAMES.has(host) || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
@@ -118,7 +123,7 @@ export function checkAddonApiUrl(raw: string, source: string): URL {
 export function addonBaseUrl(apiUrl: URL, addonId: string): string {
   const path = apiUrl.pathname.replace(/\/+$/, '');
   const prefix = path.replace(/\/addons\/[^/]+$/, '');
-  return `${apiUrl.origin}${prefix}/addons/${encodeURIComponent(addonId)}`;
+  return `${apiUrl.origin}${prefix}/addons/${pathSegment(addonId, 'The add-on id')}`;
 }
 
 /** The add-on id of a direct-mode `_API_URL`: its last path segment. */

@@ -8,6 +8,7 @@ import { HerokuError, InputError } from '../errors.js';
 import { describeUrl, httpRequest, RETRY_IDEMPOTENT, type HttpResponse, type RetryPolicy } from '../http.js';
 import { printable } from './developer-name.js';
 import { addonBaseUrl, checkAddonApiUrl } from './hosts.js';
+import { isSafeSegment, pathSegment } from './path-segment.js';
 import { newRequestId, readJson, saying, statusError, unexpectedShape, USER_AGENT } from './service-response.js';
 
 export const PLATFORM_API = 'the Heroku Platform API';
@@ -101,7 +102,7 @@ export async function resolveAddon(options: ResolveAddonOptions, deps: PlatformD
   if (typeof appBody !== 'object' || appBody === null || typeof appBody.id !== 'string') {
     throw unexpectedShape(PLATFORM_API, appResponse.where, 'an app with an id', appResponse.status);
   }
-  const addons = readArray<AddonRecord>(addonsResponse, 'a list of add-ons', (item) => typeof item.id === 'string' && typeof item.name === 'string');
+  const addons = readArray<AddonRecord>(addonsResponse, 'a list of add-ons', (item) => isSegment(item.id) && typeof item.name === 'string');
   const attachments = readArray<AttachmentRecord>(attachmentsResponse, 'a list of add-on attachments', (item) => typeof item.name === 'string');
   const configVars = readJson(configResponse, PLATFORM_API, configResponse.where);
   if (typeof configVars !== 'object' || configVars === null || Array.isArray(configVars)) {
@@ -129,7 +130,7 @@ export async function resolveAddon(options: ResolveAddonOptions, deps: PlatformD
   }
   const apiUrl = checkAddonApiUrl(rawApiUrl, `Config var ${apiUrlVar} of ${app}`);
 
-  const ssoResponse = await get(`${appPath}/addons/${encodeURIComponent(addon.id)}/sso`, 'application/vnd.heroku+json; version=3.sdk');
+  const ssoResponse = await get(`${appPath}/addons/${pathSegment(addon.id, 'The add-on id')}/sso`, 'application/vnd.heroku+json; version=3.sdk');
   if (ssoResponse.status < 200 || ssoResponse.status > 299) {
     if ([401, 403, 404].includes(ssoResponse.status)) throw platformError(ssoResponse, options);
     throw statusError(ssoResponse, PLATFORM_API, ssoResponse.where);
@@ -158,6 +159,11 @@ export async function resolveAddon(options: ResolveAddonOptions, deps: PlatformD
     }
     return body as T[];
   }
+}
+
+/** An id from an answer that can go in a path as one segment (not empty, `.` or `..`). */
+function isSegment(value: unknown): value is string {
+  return typeof value === 'string' && isSafeSegment(value);
 }
 
 function pickAddon(candidates: AddonRecord[], options: ResolveAddonOptions, service: string): AddonRecord {

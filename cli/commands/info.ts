@@ -34,6 +34,12 @@ export async function runInfo(options: InfoOptions, deps: Deps): Promise<Command
  * follow our developer-name rule (the plugin's examples use hyphens), so only the alias rule applies.
  */
 export function checkLookupName(name: string): string {
+  if (!/[A-Za-z0-9]/.test(name) && name !== '') {
+    // `.` or `..` would address another resource (`remove .. --yes` would DELETE /addons/<id>/).
+    throw new InputError('ERR_DEVELOPER_NAME', `Developer name "${name.slice(0, 60)}" is invalid: it holds no letter or digit.`, {
+      hint: 'Give the developer name (or alias) as applink-jwt list shows it.',
+    });
+  }
   try {
     return validateAlias(name);
   } catch (error) {

@@ -220,3 +220,14 @@ describe('httpRequest (real HTTP on loopback)', () => {
     expect(error.message).toMatch(new RegExp(`^Could not reach the Example API \\(POST http://127\\.0\\.0\\.1:${port}/x\\): ECONNREFUSED`));
   });
 });
+
+describe('retryDelayMs with a Retry-After that is not a delay', () => {
+  it.each(['-5', '-1', ' -30 ', '1.5e400', 'soon', ''])('backs off for Retry-After %p instead of reading it as a date', (value) => {
+    expect(retryDelayMs(2, value, RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(500);
+  });
+
+  it('still honours seconds and an HTTP date', () => {
+    expect(retryDelayMs(1, '3', RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(3000);
+    expect(retryDelayMs(1, new Date(NOW_MS + 2000).toUTCString(), RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(2000);
+  });
+});

@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { httpRequest, RETRY_IDEMPOTENT } from '../../cli/http.js';
-import { nodeHttpFetch } from '../../cli/node-fetch.js';
+import { localhostLookup, nodeHttpFetch } from '../../cli/node-fetch.js';
 import { sleep } from '../../cli/deps.js';
 
 let server: http.Server;
@@ -110,5 +110,19 @@ describe('nodeHttpFetch', () => {
     });
     const response = await httpRequest({ method: 'GET', url: `${base}/json`, timeoutMs: 1000, service: 'the test server' }, deps);
     expect([response.status, response.text, response.headers.get('retry-after')]).toEqual([201, '{"ok":true}', '3']);
+  });
+});
+
+describe('localhostLookup', () => {
+  it('answers localhost with the loopback addresses, without asking a resolver', () => {
+    const answers: unknown[] = [];
+    localhostLookup('localhost', { all: true }, (error, address) => answers.push([error, address]));
+    localhostLookup('localhost', { family: 6 }, (error, address, family) => answers.push([error, address, family]));
+    localhostLookup('localhost', (error, address, family) => answers.push([error, address, family]));
+    expect(answers).toEqual([
+      [null, [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]],
+      [null, '::1', 6],
+      [null, '127.0.0.1', 4],
+    ]);
   });
 });

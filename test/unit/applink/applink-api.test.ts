@@ -166,3 +166,33 @@ describe('the AppLink API client', () => {
     expect(JSON.stringify({ message: error.message, hint: error.hint, details: error.details })).not.toMatch(/addon-token|MIIfake/);
   });
 });
+
+describe('paths and answers the client does not trust', () => {
+  it.each(['.', '..', ''])('refuses %p as a path segment before any request', async (name) => {
+    const service = fakeService();
+    await expect(findAuthorization(platformTarget, name, clientDeps(service).deps)).rejects.toMatchObject({ code: 'ERR_PATH_SEGMENT' });
+    await expect(deleteAuthorization(platformTarget, name, clientDeps(service).deps)).rejects.toMatchObject({ code: 'ERR_PATH_SEGMENT' });
+    expect(service.requests).toEqual([]);
+    expect(() => pathSegment(name)).toThrow();
+  });
+
+  it('escapes what could change the path', () => {
+    expect(pathSegment('a/../b')).toBe('a%2F..%2Fb');
+    expect(pathSegment('...')).toBe('...');
+    expect(pathSegment('x?y#z')).toBe('x%3Fy%23z');
+  });
+
+  it.each([
+    ['a numeric alias', { ...authorization, alias: 5 }],
+    ['a numeric developer name', { ...authorization, org: { ...authorization.org, developer_name: 7 } }],
+    ['an object username', { ...authorization, org: { ...authorization.org, username: { a: 1 } } }],
+    ['a numeric created_at', { ...authorization, created_at: 1700000000 }],
+    ['a numeric error message', { ...authorization, error: { id: 'x', message: 42 } }],
+  ])('answers %s with a bad-response error, not an internal one', async (_what, item) => {
+    const service = fakeService();
+    service.on(`GET ${BASE}/authorizations`, { status: 200, json: [item] });
+    service.on(`GET ${BASE}/authorizations/my_org`, { status: 200, json: item });
+    await expect(listAuthorizations(platformTarget, clientDeps(service).deps)).rejects.toMatchObject({ code: 'ERR_BAD_RESPONSE', exitCode: 5 });
+    await expect(findAuthorization(platformTarget, 'my_org', clientDeps(service).deps)).rejects.toMatchObject({ code: 'ERR_BAD_RESPONSE', exitCode: 5 });
+  });
+});

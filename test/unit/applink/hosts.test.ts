@@ -78,5 +78,9 @@ describe('where the add-on token may go', () => {
   it('knows loopback hosts', () => {
     expect(['127.0.0.1', '127.1.2.3', 'localhost', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true]);
     expect(['128.0.0.1', 'localhost.example.com', '0.0.0.0'].map(isLoopbackHost)).toEqual([false, false, false]);
+    // A trailing dot makes it a DNS name resolved by whatever DNS answers, not the local loopback name.
+    expect(['localhost.', 'LOCALHOST.', '127.0.0.1.'].map(isLoopbackHost)).toEqual([false, false, false]);
+    expect(() => checkAddonApiUrl('http://localhost.:4010/addons/x', 'HEROKU_APPLINK_API_URL')).toThrow(expect.objectContaining({ code: 'ERR_HOST_NOT_ALLOWED' }));
+    expect(() => checkPlatformApiUrl('http://localhost.:4010')).toThrow(expect.objectContaining({ code: 'ERR_HOST_NOT_ALLOWED' }));
   });
 });
