@@ -74,7 +74,7 @@ export const SALESFORCE_INPUT_ERRORS: readonly CatalogueEntry[] = [
     exitCode: ExitCode.input,
     commands: SF_COMMANDS,
     title: 'Login URL uses http',
-    cause: 'The assertion is only sent over https (plain http only to 127.0.0.1, ::1 and localhost).',
+    cause: 'The assertion is only sent over https (plain http only to loopback: 127.0.0.0/8, ::1, localhost).',
     fix: 'Use the https:// form of the login URL.',
   },
   {

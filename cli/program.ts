@@ -285,8 +285,8 @@ Examples:
 
   program
     .command('sandbox')
-    .description('run local doubles of Salesforce, the Heroku Platform API and the AppLink API on 127.0.0.1')
-    .option('--port <port>', 'port to listen on (0: any free port)', parseInteger('--port', 0, 65535), 0)
+    .description('run local doubles of Salesforce, the Heroku Platform API and the AppLink API on loopback, one address per service')
+    .option('--port <port>', 'port every service listens on (0: any free port)', parseInteger('--port', 0, 65535), 0)
     .option('--state <file>', 'YAML file with the orgs, apps, users and add-ons to serve')
     .option('--cert-file <path>', 'certificate (PEM) to register with the first external client app')
     .option('--json', 'print the environment as one JSON line', false)

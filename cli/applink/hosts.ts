@@ -110,7 +110,7 @@ export function checkAddonApiUrl(raw: string, source: string): URL {
   throw new InputError(
     'ERR_HOST_NOT_ALLOWED',
     `${source} is ${url.origin}${url.pathname}: the add-on token is only sent over https (or to a loopback address). Nothing was sent.`,
-    { hint: `Check ${source}: the AppLink add-on sets an https:// URL; plain http is accepted only for 127.0.0.1, ::1 and localhost.` },
+    { hint: `Check ${source}: the AppLink add-on sets an https:// URL; plain http is accepted only for loopback (127.0.0.0/8, ::1, localhost).` },
   );
 }
 

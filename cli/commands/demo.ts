@@ -78,9 +78,10 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
   };
 
   const { startSandbox } = await import('../sandbox/server.js');
-  const sandbox = await step('Start the sandbox (Salesforce, Platform API and AppLink doubles on 127.0.0.1)', async () => {
+  const sandbox = await step('Start the sandbox (Salesforce, Platform API and AppLink doubles on loopback)', async () => {
     const started = await startSandbox({ port: 0 });
-    return { value: started, result: started.url };
+    const where = started.separateHosts ? `one host per service on port ${started.port}` : `every service on ${started.urls.platform} (${started.sharedReason})`;
+    return { value: started, result: where };
   });
   let dir: string | undefined;
   try {
@@ -100,7 +101,7 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
       return { value: path, result: `2048-bit key in a temporary directory (mode 0600); certificate ${material.fingerprint.slice(0, 23)}... registered with external client app ${clientId}` };
     });
     const keyOptions = { jwtKeyFile: keyFile, jwtKeyEnv: 'JWT_PRIVATE_KEY' };
-    const login = { clientId, username, loginUrl: sandbox.url, allowLoginHosts: [] as string[] };
+    const login = { clientId, username, loginUrl: sandbox.urls.login, allowLoginHosts: [] as string[] };
 
     await step('Preflight: JWT bearer exchange with the Salesforce double', async () => {
       const { loadPrivateKey } = await import('../keys/load.js');
@@ -155,13 +156,13 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
   const totalMs = deps.now() - startedAt;
   const width = Math.max(...steps.map((item) => item.step.length));
   const lines = [
-    `applink-jwt demo: the whole flow against an in-process sandbox (${sandbox.url})`,
+    `applink-jwt demo: the whole flow against an in-process sandbox (Platform API ${sandbox.urls.platform})`,
     '',
     ...steps.map((item, index) => `${String(index + 1).padStart(2)}. ${item.step.padEnd(width)}  ${`${item.durationMs} ms`.padStart(7)}  ${item.result}`),
     '',
     `Done: ${steps.length} steps in ${(totalMs / 1000).toFixed(1)} s, exit 0. Next: applink-jwt sandbox (keep it running) and applink-jwt authorize --help.`,
   ];
-  return { json: { ok: true, sandboxUrl: sandbox.url, steps, totalMs }, text: lines.join('\n') };
+  return { json: { ok: true, sandboxUrl: sandbox.urls.platform, steps, totalMs }, text: lines.join('\n') };
 }
 
 interface AppRead {

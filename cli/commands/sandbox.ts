@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Deps } from '../deps.js';
 import { AppError, InputError } from '../errors.js';
 import type { CommandResult } from '../output.js';
-import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import { startSandbox, type Sandbox, type SandboxUrls } from '../sandbox/server.js';
 import { loadStateFile } from '../sandbox/state-file.js';
 import type { SandboxStateInput } from '../sandbox/state.js';
 
@@ -22,7 +22,14 @@ export interface SandboxCommandOptions {
 }
 
 export interface SandboxStartedDocument {
+  /** The Platform API's origin (HEROKU_API_URL). */
   url: string;
+  /** Each service's origin. */
+  urls: SandboxUrls;
+  /** `separate`: one loopback address per service; `shared`: every service on 127.0.0.1. */
+  hosts: 'separate' | 'shared';
+  /** Why the hosts are shared, when they are. */
+  sharedReason?: string;
   env: Record<string, string>;
   certificateRegistration: { route: string; clientId: string | null; registered: boolean };
 }
@@ -41,9 +48,9 @@ async function start(options: SandboxCommandOptions, deps: Deps): Promise<Sandbo
     if (error instanceof AppError && options.state) {
       throw new InputError(error.code, `${options.state}: ${error.message}`, { hint: error.hint, cause: error });
     }
-    const code = (error as NodeJS.ErrnoException).code;
+    const { code, address } = error as NodeJS.ErrnoException & { address?: string };
     if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new InputError('ERR_SANDBOX_PORT', `Cannot listen on 127.0.0.1:${options.port} (${code}).`, {
+      throw new InputError('ERR_SANDBOX_PORT', `Cannot listen on ${address ?? '127.0.0.1'}:${options.port} (${code}).`, {
         hint: 'Choose another --port, or --port 0 for any free port.',
         cause: error,
       });
@@ -72,15 +79,29 @@ async function registerCertificateFile(sandbox: Sandbox, certFile: string, deps:
   }
 }
 
+const SERVICE_NAMES: Record<keyof SandboxUrls, string> = {
+  platform: 'Heroku Platform API',
+  applink: 'AppLink API',
+  login: 'Salesforce login host',
+  instance: 'Org instance (My Domain)',
+  datacloud: 'Data Cloud tenant',
+};
+
 function startedText(sandbox: Sandbox, document: SandboxStartedDocument): string {
   const { clientId, registered, route } = document.certificateRegistration;
-  const lines = [
-    `AppLink sandbox listening on ${sandbox.url}`,
+  const width = Math.max(...Object.values(SERVICE_NAMES).map((name) => name.length));
+  const lines = sandbox.separateHosts
+    ? [
+        `AppLink sandbox listening on port ${sandbox.port}, one loopback address per service:`,
+        ...Object.entries(SERVICE_NAMES).map(([service, name]) => `  ${name.padEnd(width)}  ${sandbox.urls[service as keyof SandboxUrls]}`),
+      ]
+    : [`AppLink sandbox listening on ${sandbox.urls.platform}: every service on this one address (${sandbox.sharedReason}).`];
+  lines.push(
     '',
     '# Point applink-jwt and the @heroku/applink SDK at it:',
     ...Object.entries(document.env).map(([name, value]) => exportLine(name, value)),
     '',
-  ];
+  );
   if (registered) {
     lines.push(`# Certificate registered with the external client app ${clientId}.`);
   } else if (clientId) {
@@ -101,10 +122,13 @@ export async function runSandbox(options: SandboxCommandOptions, deps: Deps): Pr
     if (options.certFile) await registerCertificateFile(sandbox, options.certFile, deps);
     const firstApp = sandbox.state.externalClientApps[0];
     const document: SandboxStartedDocument = {
-      url: sandbox.url,
+      url: sandbox.urls.platform,
+      urls: sandbox.urls,
+      hosts: sandbox.separateHosts ? 'separate' : 'shared',
+      ...(sandbox.sharedReason ? { sharedReason: sandbox.sharedReason } : {}),
       env: sandbox.env(),
       certificateRegistration: {
-        route: `${sandbox.url}/__sandbox/certificates`,
+        route: `${sandbox.urls.login}/__sandbox/certificates`,
         clientId: firstApp?.consumerKey ?? null,
         registered: Boolean(firstApp?.certificatePem),
       },

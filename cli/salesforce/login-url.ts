@@ -18,7 +18,7 @@ export const SALESFORCE_DOMAINS = [
   'my.site.com',
 ] as const;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
+const LOOPBACK_NAMES = new Set(['[::1]', '::1', 'localhost']);
 
 export interface LoginUrlOptions {
   /** Hosts outside Salesforce's domains the user allowed (`--allow-login-host`), exact or `*.example.com`. */
@@ -33,9 +33,13 @@ export interface ParsedLoginUrl {
   warnings: string[];
 }
 
-/** Whether `hostname` (as `URL.hostname` gives it) is a loopback host the sandbox may use. */
+/**
+ * Whether `hostname` (as `URL.hostname` gives it) is a loopback host the sandbox may use: any of
+ * 127.0.0.0/8 (the sandbox gives each service its own), `::1`, `localhost`.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+  const host = hostname.toLowerCase();
+  return LOOPBACK_NAMES.has(host) || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 /** Whether `hostname` is a sub-domain of one of {@link SALESFORCE_DOMAINS}. */

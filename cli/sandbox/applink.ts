@@ -20,7 +20,7 @@ import { signAssertion } from '../salesforce/assertion.js';
 import { randomUUID, timestampMicros } from './ids.js';
 import { ACCESS_TOKEN_TYPE, CDP_GRANT, JWT_BEARER_GRANT } from './salesforce.js';
 import { bearerToken, header, json, route, type Reply, type Route, type RouteContext, type SandboxRequest } from './routing.js';
-import { DEFAULT_API_VERSION, keyFingerprint, type Addon, type Authorization, type AuthorizationType, type SandboxState } from './state.js';
+import { DEFAULT_API_VERSION, keyFingerprint, type Addon, type Authorization, type AuthorizationType, type DataCloudOrgType, type SandboxState } from './state.js';
 
 export const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
 export const DEVELOPER_NAME_PATTERN = /^(?=.{3,30}$)[A-Za-z](?:_?[A-Za-z0-9])*$/;
@@ -29,6 +29,7 @@ export const INTERNAL_HEADER = 'x-sandbox-internal';
 
 export const APPLINK_ERRORS = {
   unauthorized: { id: 'unauthorized', message: 'Authentication failed' },
+  notFound: { id: 'not_found', message: 'Not found' },
   addonNotFound: { id: 'not_found', message: 'Add-on not found' },
   recordNotFound: { id: 'record_not_found', message: 'record not found' },
   conflict: { id: 'conflict', message: 'Authorization already exists' },
@@ -39,10 +40,17 @@ export const APPLINK_ERRORS = {
   invalidBody: { id: 'bad_request', message: 'Request body must be a JSON object' },
 } as const;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Loopback hosts: 127.0.0.0/8 (each sandbox service has its own), `localhost`, `[::1]`. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
 
-/** The API shape of an authorization; `withUserAuth` adds `org.user_auth` (single GET only). */
-export function authorizationBody(authorization: Authorization, withUserAuth: boolean): Record<string, unknown> {
+/**
+ * The API shape of an authorization; `withUserAuth` adds `org.user_auth` (single GET only).
+ * `dataCloudOrgType` is how a Data Cloud org is typed (`DatacloudOrg` is the legacy spelling both
+ * official clients still accept).
+ */
+export function authorizationBody(authorization: Authorization, withUserAuth: boolean, dataCloudOrgType: DataCloudOrgType = 'DataCloudOrg'): Record<string, unknown> {
   const org = authorization.org;
   return {
     id: authorization.id,
@@ -57,7 +65,7 @@ export function authorizationBody(authorization: Authorization, withUserAuth: bo
     last_modified_by: authorization.lastModifiedBy,
     org: {
       developer_name: authorization.developerName,
-      type: authorization.type === 'datacloud' ? 'DataCloudOrg' : 'SalesforceOrg',
+      type: authorization.type === 'datacloud' ? dataCloudOrgType : 'SalesforceOrg',
       ...(org
         ? {
             id: org.id,
@@ -110,7 +118,7 @@ export class AuthorizationJobs {
   private closed = false;
   readonly internalSecret = randomUUID();
 
-  constructor(private readonly state: SandboxState, private readonly sandboxUrl: () => string, private readonly now: () => number) {}
+  constructor(private readonly state: SandboxState, private readonly loginUrl: () => string, private readonly now: () => number) {}
 
   /** Starts the exchange for a new authorization; it settles no sooner than the settle delay. */
   start(authorization: Authorization, privateKey: KeyObject): void {
@@ -164,11 +172,11 @@ export class AuthorizationJobs {
 
   private async exchange(authorization: Authorization, privateKey: KeyObject): Promise<ExchangeOutcome> {
     const login = new URL(authorization.loginUrl);
-    if (!LOOPBACK_HOSTS.has(login.hostname)) {
+    if (!isLoopback(login.hostname)) {
       return {
         error: {
           id: 'connection_failed',
-          message: `Could not reach ${login.origin}: the sandbox only contacts loopback hosts. Use the sandbox's URL (${this.sandboxUrl()}) as the login URL.`,
+          message: `Could not reach ${login.origin}: the sandbox only contacts loopback hosts. Use the sandbox's login URL (${this.loginUrl()}) as the login URL.`,
         },
       };
     }
@@ -291,7 +299,7 @@ function describeOAuthError(status: number, body: Record<string, unknown>): stri
 export function withScheme(instanceUrl: string): string {
   if (/^https?:\/\//i.test(instanceUrl)) return instanceUrl.replace(/\/$/, '');
   const hostname = instanceUrl.replace(/:\d+$/, '');
-  return `${LOOPBACK_HOSTS.has(hostname) ? 'http' : 'https'}://${instanceUrl}`;
+  return `${isLoopback(hostname) ? 'http' : 'https'}://${instanceUrl}`;
 }
 
 type AddonHandler = (addon: Addon, appName: string, request: SandboxRequest, context: RouteContext) => Reply;
@@ -371,7 +379,7 @@ function createAuthorization(jobs: AuthorizationJobs): AddonHandler {
     };
     state.authorizations.push(authorization);
     jobs.start(authorization, key);
-    return json(202, authorizationBody(authorization, false));
+    return json(202, authorizationBody(authorization, false, state.settings.dataCloudOrgType));
   };
 }
 
@@ -385,12 +393,12 @@ function isHttpUrl(value: string): boolean {
 }
 
 const listAuthorizations: AddonHandler = (addon, _appName, _request, { state }) =>
-  json(200, state.listAuthorizations(addon.id).map((authorization) => authorizationBody(authorization, false)));
+  json(200, state.listAuthorizations(addon.id).map((authorization) => authorizationBody(authorization, false, state.settings.dataCloudOrgType)));
 
 const getAuthorization: AddonHandler = (addon, _appName, request, { state }) => {
   const authorization = state.findAuthorization(addon.id, request.params.name ?? '');
   if (!authorization) return json(404, APPLINK_ERRORS.recordNotFound);
-  return json(200, authorizationBody(authorization, true));
+  return json(200, authorizationBody(authorization, true, state.settings.dataCloudOrgType));
 };
 
 function deleteAuthorization(jobs: AuthorizationJobs): AddonHandler {
@@ -407,12 +415,12 @@ function deleteAuthorization(jobs: AuthorizationJobs): AddonHandler {
 /** The AppLink double's routes. */
 export function applinkRoutes(jobs: AuthorizationJobs): Route[] {
   return [
-    route('POST', '/addons/:addon/authorizations/:type/jwt', 'applink.create', (request, context) => {
-      if (request.params.type !== 'salesforce' && request.params.type !== 'datacloud') return json(404, { id: 'not_found', message: 'Not found' });
+    route('applink', 'POST', '/addons/:addon/authorizations/:type/jwt', 'applink.create', (request, context) => {
+      if (request.params.type !== 'salesforce' && request.params.type !== 'datacloud') return json(404, APPLINK_ERRORS.notFound);
       return withAddon(createAuthorization(jobs))(request, context);
     }),
-    route('GET', '/addons/:addon/authorizations', 'applink.list', withAddon(listAuthorizations)),
-    route('GET', '/addons/:addon/authorizations/:name', 'applink.get', withAddon(getAuthorization)),
-    route('DELETE', '/addons/:addon/authorizations/:name', 'applink.delete', withAddon(deleteAuthorization(jobs))),
+    route('applink', 'GET', '/addons/:addon/authorizations', 'applink.list', withAddon(listAuthorizations)),
+    route('applink', 'GET', '/addons/:addon/authorizations/:name', 'applink.get', withAddon(getAuthorization)),
+    route('applink', 'DELETE', '/addons/:addon/authorizations/:name', 'applink.delete', withAddon(deleteAuthorization(jobs))),
   ];
 }

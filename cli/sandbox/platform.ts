@@ -1,21 +1,56 @@
 /**
  * The Heroku Platform API double: the five calls the AppLink plugin makes to find the add-on
  * (applink-api.md §1.3 and §8): the app, its add-ons, its add-on attachments, its config vars, and
- * the add-on's SSO payload. Every call needs `Authorization: Bearer <HEROKU_API_KEY>`.
+ * the add-on's SSO payload. Every call needs the API version in `Accept`
+ * (`application/vnd.heroku+json; version=3`; the SSO call `version=3.sdk`) and
+ * `Authorization: Bearer <HEROKU_API_KEY>`.
  */
 import { createHash } from 'node:crypto';
 import { timestampSeconds } from './ids.js';
-import { bearerToken, json, route, type Reply, type Route, type RouteContext, type SandboxRequest } from './routing.js';
+import { bearerToken, header, json, route, type Reply, type Route, type RouteContext, type SandboxRequest } from './routing.js';
 import type { Addon, HerokuApp, SandboxState } from './state.js';
 
 /** Heroku's own bodies for these errors. */
 export const UNAUTHORIZED_BODY = { id: 'unauthorized', message: 'Invalid credentials provided.' };
 export const APP_NOT_FOUND_BODY = { id: 'not_found', message: "Couldn't find that app.", resource: 'app' };
 export const ADDON_NOT_FOUND_BODY = { id: 'not_found', message: "Couldn't find that add-on.", resource: 'addon' };
+/**
+ * The answer to a missing or wrong API version: status 406 and id `not_acceptable` are the Platform
+ * API reference's error table; the message text is our choice (docs/sandbox.md).
+ */
+export const NOT_ACCEPTABLE_BODY = {
+  id: 'not_acceptable',
+  message: "Please specify a version along with Heroku's API MIME type. For example, `Accept: application/vnd.heroku+json; version=3`.",
+};
+/** The Platform API's answer to a path (or verb) it does not serve. */
+export const ENDPOINT_NOT_FOUND_BODY = {
+  id: 'not_found',
+  message: 'The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended version with the `Accept` header?',
+};
 
-/** The `<ATTACHMENT>_API_URL` of an add-on: the full URL of this server, port and path included. */
-export function addonApiUrl(sandboxUrl: string, addon: Addon): string {
-  return `${sandboxUrl}/addons/${addon.id}`;
+/** The `<ATTACHMENT>_API_URL` of an add-on: the AppLink host's origin (port included) and the add-on's path. */
+export function addonApiUrl(applinkUrl: string, addon: Addon): string {
+  return `${applinkUrl}/addons/${addon.id}`;
+}
+
+/** The `version` of the first `application/vnd.heroku+json` media type in an `Accept` header. */
+export function acceptedVersion(accept: string | undefined): string | undefined {
+  for (const mediaRange of (accept ?? '').split(',')) {
+    const [type, ...parameters] = mediaRange.split(';').map((part) => part.trim());
+    if (type?.toLowerCase() !== 'application/vnd.heroku+json') continue;
+    for (const parameter of parameters) {
+      const [name, value] = parameter.split('=').map((part) => part.trim());
+      if (name?.toLowerCase() === 'version' && value) return value.replace(/^"(.*)"$/, '$1');
+    }
+  }
+  return undefined;
+}
+
+/** Whether an `Accept` header asks for version 3 (any variant `3.x` too), or one of `variants` when given. */
+function versionAccepted(accept: string | undefined, variants?: readonly string[]): boolean {
+  const version = acceptedVersion(accept);
+  if (version === undefined) return false;
+  return variants ? variants.includes(version) : version === '3' || version.startsWith('3.');
 }
 
 function ref(app: HerokuApp) {
@@ -77,9 +112,10 @@ function addonBody(addon: Addon, state: SandboxState) {
 
 type AppHandler = (app: HerokuApp, request: SandboxRequest, context: RouteContext) => Reply;
 
-/** Bearer check first (401), then the app by name or id (404). */
-function withApp(handler: AppHandler) {
+/** Accept check first (406), then the bearer (401), then the app by name or id (404). */
+function withApp(handler: AppHandler, variants?: readonly string[]) {
   return (request: SandboxRequest, context: RouteContext): Reply => {
+    if (!versionAccepted(header(request.headers, 'accept'), variants)) return json(406, NOT_ACCEPTABLE_BODY);
     if (bearerToken(request.headers) !== context.state.herokuApiKey) return json(401, UNAUTHORIZED_BODY);
     const app = context.state.findApp(request.params.app ?? '');
     if (!app) return json(404, APP_NOT_FOUND_BODY);
@@ -112,12 +148,12 @@ const listAttachments: AppHandler = (app, _request, { state }) =>
   );
 
 /** The app's own config vars plus `<ATTACHMENT>_API_URL` and `_TOKEN` of each provisioned attachment. */
-const configVars: AppHandler = (app, _request, { state, url }) => {
+const configVars: AppHandler = (app, _request, { state, urls }) => {
   const vars: Record<string, string> = { ...app.configVars };
   for (const addon of state.addonsOfApp(app.id)) {
     if (addon.state !== 'provisioned') continue;
     for (const attachment of addon.attachments.filter((a) => a.appId === app.id)) {
-      vars[`${attachment.name}_API_URL`] = addonApiUrl(url, addon);
+      vars[`${attachment.name}_API_URL`] = addonApiUrl(urls.applink, addon);
       vars[`${attachment.name}_TOKEN`] = attachment.token;
     }
   }
@@ -125,13 +161,13 @@ const configVars: AppHandler = (app, _request, { state, url }) => {
 };
 
 /** The add-on SSO payload (`Accept: application/vnd.heroku+json; version=3.sdk`), add-on by id or name. */
-const addonSso: AppHandler = (app, request, { state, url, now }) => {
+const addonSso: AppHandler = (app, request, { state, urls, now }) => {
   const addon = state.addonsOfApp(app.id).find((a) => a.id === request.params.addon || a.name === request.params.addon);
   if (!addon) return json(404, ADDON_NOT_FOUND_BODY);
   const timestamp = String(Math.floor(now() / 1000));
   const digest = (salt: string) => createHash('sha1').update(`${salt}:${addon.id}:${timestamp}`).digest('hex');
   return json(200, {
-    action: `${url}/sso/login`,
+    action: `${urls.applink}/sso/login`,
     method: 'post',
     params: {
       app: app.name,
@@ -149,13 +185,16 @@ const addonSso: AppHandler = (app, request, { state, url, now }) => {
   });
 };
 
+/** The versions the SSO call accepts: the plugin's `3.sdk`, and `3.add-ons-sso` from the Dev Center. */
+const SSO_VERSIONS = ['3.sdk', '3.add-ons-sso'];
+
 /** The Platform API double's routes. */
 export function platformRoutes(): Route[] {
   return [
-    route('GET', '/apps/:app', 'platform.app', withApp(getApp)),
-    route('GET', '/apps/:app/addons', 'platform.addons', withApp(listAddons)),
-    route('GET', '/apps/:app/addon-attachments', 'platform.attachments', withApp(listAttachments)),
-    route('GET', '/apps/:app/config-vars', 'platform.config-vars', withApp(configVars)),
-    route('GET', '/apps/:app/addons/:addon/sso', 'platform.sso', withApp(addonSso)),
+    route('platform', 'GET', '/apps/:app', 'platform.app', withApp(getApp)),
+    route('platform', 'GET', '/apps/:app/addons', 'platform.addons', withApp(listAddons)),
+    route('platform', 'GET', '/apps/:app/addon-attachments', 'platform.attachments', withApp(listAttachments)),
+    route('platform', 'GET', '/apps/:app/config-vars', 'platform.config-vars', withApp(configVars)),
+    route('platform', 'GET', '/apps/:app/addons/:addon/sso', 'platform.sso', withApp(addonSso, SSO_VERSIONS)),
   ];
 }

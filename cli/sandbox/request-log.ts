@@ -26,6 +26,8 @@ export interface LoggedRequest {
   /** Sequence number, from 1. */
   seq: number;
   method: string;
+  /** The origin the request arrived at (which service's host). */
+  host: string;
   /** Path and query string. */
   path: string;
   /** Request headers (lower-case names); secret values redacted. */

@@ -30,11 +30,25 @@ export interface Reply {
   body?: unknown;
 }
 
+/**
+ * The services the sandbox plays. With separate hosts each has its own loopback address (all on
+ * one port) and answers only its own routes; with one host, one address answers them all.
+ */
+export type SandboxService = 'platform' | 'applink' | 'login' | 'instance' | 'datacloud';
+
+/** The services in address order: `platform` on 127.0.0.1, `applink` on 127.0.0.2, and so on. */
+export const SANDBOX_SERVICES: readonly SandboxService[] = ['platform', 'applink', 'login', 'instance', 'datacloud'];
+
+/** The origin (`http://127.0.0.N:<port>`, no trailing slash) of each service. */
+export type SandboxUrls = Record<SandboxService, string>;
+
 /** What handlers may use besides the request. */
 export interface RouteContext {
   state: SandboxState;
-  /** `http://127.0.0.1:<port>`. */
-  url: string;
+  /** Where each service is. */
+  urls: SandboxUrls;
+  /** The origin the request arrived at (what a real service knows as its own host). */
+  origin: string;
   now: () => number;
 }
 
@@ -42,14 +56,18 @@ export type Handler = (request: SandboxRequest, context: RouteContext) => Reply 
 
 export interface Route {
   name: string;
+  /** The hosts that answer it (control routes: every host). */
+  services: readonly SandboxService[];
   method: string;
+  /** The `/path/:param` template. */
+  template: string;
   pattern: RegExp;
   keys: string[];
   handle: Handler;
 }
 
 /** A route from a `/path/:param` template; `:param` matches one segment. */
-export function route(method: string, template: string, name: string, handle: Handler): Route {
+export function route(services: SandboxService | readonly SandboxService[], method: string, template: string, name: string, handle: Handler): Route {
   const keys: string[] = [];
   const source = template
     .split('/')
@@ -61,7 +79,7 @@ export function route(method: string, template: string, name: string, handle: Ha
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return { name, method, pattern: new RegExp(`^${source}/?$`), keys, handle };
+  return { name, services: typeof services === 'string' ? [services] : services, method, template, pattern: new RegExp(`^${source}/?$`), keys, handle };
 }
 
 /** The route for a method and path, with its decoded parameters; `methodMismatch` when only the path matched. */

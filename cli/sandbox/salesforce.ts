@@ -7,7 +7,7 @@
 import { X509Certificate, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { accessToken as newAccessToken, toId15 } from './ids.js';
-import { bearerToken, json, route, type Reply, type Route, type RouteContext, type SandboxRequest } from './routing.js';
+import { bearerToken, json, route, type Reply, type Route, type RouteContext, type SandboxRequest, type SandboxUrls } from './routing.js';
 import type { IssuedToken, SandboxOrg } from './state.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -30,19 +30,29 @@ export function oauthError(error: string, description: string, status = 400): Re
   return { status, headers: { ...SALESFORCE_TOKEN_HEADERS }, body: { error, error_description: description } };
 }
 
+/**
+ * A Salesforce host's answer to a path it does not serve: the REST API's `NOT_FOUND` on the login
+ * and instance hosts; on the Data Cloud tenant host a JSON error of our choosing (unconfirmed).
+ */
+export function salesforceNotFound(service: 'login' | 'instance' | 'datacloud'): Reply {
+  if (service === 'datacloud') return json(404, { error: 'NOT_FOUND', message: 'The requested resource does not exist' });
+  return json(404, [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+}
+
 /** The REST API's answer to a missing, unknown, expired or revoked session. */
 export function invalidSession(): Reply {
   return json(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], { 'www-authenticate': 'Token' });
 }
 
 /**
- * The audiences an org accepts: the login host of its type, its My Domain, and this server's own
- * origin (the sandbox plays the My Domain host), by address or as `localhost` (both reach it). A
- * trailing slash is tolerated.
+ * The audiences an org accepts: the login host of its type, its My Domain, and the sandbox's login
+ * and instance hosts (which play them), by address or, for 127.0.0.1, as `localhost` (both reach
+ * it). A trailing slash is tolerated.
  */
-export function allowedAudiences(org: SandboxOrg, sandboxUrl: string): string[] {
-  const own = new URL(sandboxUrl);
-  return [org.type === 'sandbox' ? SANDBOX_LOGIN_URL : PRODUCTION_LOGIN_URL, org.myDomain, own.origin, `${own.protocol}//localhost:${own.port}`];
+export function allowedAudiences(org: SandboxOrg, urls: Pick<SandboxUrls, 'login' | 'instance'>): string[] {
+  const own = [urls.login, urls.instance].map((url) => new URL(url));
+  const byName = own.filter((url) => url.hostname === '127.0.0.1').map((url) => `${url.protocol}//localhost:${url.port}`);
+  return [org.type === 'sandbox' ? SANDBOX_LOGIN_URL : PRODUCTION_LOGIN_URL, org.myDomain, ...own.map((url) => url.origin), ...byName];
 }
 
 function audienceAllowed(aud: unknown, allowed: string[]): boolean {
@@ -67,7 +77,7 @@ async function signatureValid(assertion: string, certificatePem: string): Promis
 }
 
 /** POST /services/oauth2/token: the JWT bearer grant, checked in the order of salesforce-jwt.md §3. */
-async function exchangeToken(request: SandboxRequest, { state, url, now }: RouteContext): Promise<Reply> {
+async function exchangeToken(request: SandboxRequest, { state, urls, origin, now }: RouteContext): Promise<Reply> {
   const form = request.form;
   if (!form || form.get('grant_type') !== JWT_BEARER_GRANT) return oauthError('unsupported_grant_type', 'grant type not supported');
   const assertion = form.get('assertion');
@@ -83,7 +93,7 @@ async function exchangeToken(request: SandboxRequest, { state, url, now }: Route
   if (!app) return oauthError('invalid_client_id', 'client identifier invalid');
   if (!app.certificatePem || !(await signatureValid(assertion, app.certificatePem))) return oauthError('invalid_grant', 'invalid assertion');
   const org = state.requireOrg(app.orgId);
-  if (!audienceAllowed(claims.aud, allowedAudiences(org, url))) return oauthError('invalid_grant', 'audience is invalid');
+  if (!audienceAllowed(claims.aud, allowedAudiences(org, urls))) return oauthError('invalid_grant', 'audience is invalid');
   const exp = expSeconds(claims.exp);
   const nowSeconds = now() / 1000;
   const skew = state.settings.expSkewSeconds;
@@ -115,8 +125,8 @@ async function exchangeToken(request: SandboxRequest, { state, url, now }: Route
     body: {
       access_token: token,
       scope: app.scopes.join(' '),
-      instance_url: url,
-      id: `${url}/id/${org.id}/${user.id}`,
+      instance_url: urls.instance,
+      id: `${origin}/id/${org.id}/${user.id}`,
       token_type: 'Bearer',
     },
   };
@@ -130,7 +140,7 @@ export function createDataCloudSigner(): (claims: Record<string, unknown>, expSe
 
 /** POST /services/a360/token: exchanges a live core token for a Data Cloud token. */
 function exchangeDataCloudToken(sign: ReturnType<typeof createDataCloudSigner>) {
-  return async (request: SandboxRequest, { state, url, now }: RouteContext): Promise<Reply> => {
+  return async (request: SandboxRequest, { state, urls, now }: RouteContext): Promise<Reply> => {
     const form = request.form;
     if (!form || form.get('grant_type') !== CDP_GRANT) return oauthError('unsupported_grant_type', 'grant type not supported');
     const subjectToken = form.get('subject_token');
@@ -147,14 +157,14 @@ function exchangeDataCloudToken(sign: ReturnType<typeof createDataCloudSigner>) 
       expiresAt,
     );
     state.tokens.set(token, { ...issued, kind: 'datacloud', expiresAtMs: expiresAt * 1000, revoked: false });
-    const host = new URL(url).host;
+    const host = new URL(urls.datacloud).host;
     return {
       status: 200,
       headers: { ...SALESFORCE_TOKEN_HEADERS },
       body: {
         access_token: token,
         // Salesforce answers with a bare tenant host; clients must add the scheme.
-        instance_url: state.settings.dataCloudInstanceUrl === 'bare-host' ? host : url,
+        instance_url: state.settings.dataCloudInstanceUrl === 'bare-host' ? host : urls.datacloud,
         token_type: 'Bearer',
         issued_token_type: JWT_TOKEN_TYPE,
         expires_in: DATA_CLOUD_TOKEN_SECONDS,
@@ -174,13 +184,13 @@ function userInfo(request: SandboxRequest, context: RouteContext): Reply {
   if (!session) return invalidSession();
   const org = context.state.requireOrg(session.orgId);
   return json(200, {
-    sub: `${context.url}/id/${org.id}/${session.userId}`,
+    sub: `${context.origin}/id/${org.id}/${session.userId}`,
     user_id: session.userId,
     organization_id: org.id,
     preferred_username: session.username,
     email: session.username,
     active: true,
-    urls: { rest: `${context.url}/services/data/v{version}/` },
+    urls: { rest: `${context.urls.instance}/services/data/v{version}/` },
   });
 }
 
@@ -192,7 +202,7 @@ function identity(request: SandboxRequest, context: RouteContext): Reply {
     return json(403, [{ message: 'Identity URL does not belong to this session', errorCode: 'FORBIDDEN' }]);
   }
   return json(200, {
-    id: `${context.url}/id/${session.orgId}/${session.userId}`,
+    id: `${context.origin}/id/${session.orgId}/${session.userId}`,
     asserted_user: true,
     user_id: session.userId,
     organization_id: session.orgId,
@@ -231,15 +241,15 @@ function dataCloudQuery(request: SandboxRequest, context: RouteContext): Reply {
 export function salesforceRoutes(): Route[] {
   const sign = createDataCloudSigner();
   return [
-    route('POST', '/services/oauth2/token', 'salesforce.token', exchangeToken),
-    route('POST', '/services/a360/token', 'salesforce.a360', exchangeDataCloudToken(sign)),
-    route('GET', '/services/oauth2/userinfo', 'salesforce.userinfo', userInfo),
-    route('GET', '/id/:org/:user', 'salesforce.identity', identity),
-    route('GET', '/services/data/:version/query', 'salesforce.query', (request, context) => {
+    route(['login', 'instance'], 'POST', '/services/oauth2/token', 'salesforce.token', exchangeToken),
+    route('instance', 'POST', '/services/a360/token', 'salesforce.a360', exchangeDataCloudToken(sign)),
+    route(['login', 'instance'], 'GET', '/services/oauth2/userinfo', 'salesforce.userinfo', userInfo),
+    route(['login', 'instance'], 'GET', '/id/:org/:user', 'salesforce.identity', identity),
+    route('instance', 'GET', '/services/data/:version/query', 'salesforce.query', (request, context) => {
       const version = /^v(\d+\.\d+)$/.exec(request.params.version ?? '')?.[1];
       if (!version) return json(404, [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
       return query({ ...request, params: { ...request.params, version } }, context);
     }),
-    route('POST', '/api/v2/query', 'datacloud.query', dataCloudQuery),
+    route('datacloud', 'POST', '/api/v2/query', 'datacloud.query', dataCloudQuery),
   ];
 }

@@ -28,6 +28,7 @@ const schema = {
         sessionSeconds: { type: 'number', minimum: 1 },
         echoSecrets: { type: 'boolean' },
         clockOffsetMs: { type: 'number' },
+        dataCloudOrgType: { enum: ['DataCloudOrg', 'DatacloudOrg'] },
       },
     },
     orgs: {

@@ -11,6 +11,8 @@ import { isSalesforceId, randomSecret, randomUUID, sequentialId, toId18 } from '
 export type OrgType = 'production' | 'sandbox';
 export type AuthorizationType = 'salesforce' | 'datacloud';
 export type AuthorizationStatus = 'authorizing' | 'authorized' | 'failed' | 'disconnected';
+/** How the AppLink API types a Data Cloud org: `DataCloudOrg`, or the legacy `DatacloudOrg`. */
+export type DataCloudOrgType = 'DataCloudOrg' | 'DatacloudOrg';
 
 /** Knobs of the doubles. */
 export interface SandboxSettingsInput {
@@ -28,6 +30,8 @@ export interface SandboxSettingsInput {
   echoSecrets?: boolean;
   /** How far the doubles' clock is from the real one, in ms (positive: ahead; default 0). */
   clockOffsetMs?: number;
+  /** `org.type` of Data Cloud authorizations: `DataCloudOrg` (default) or the legacy `DatacloudOrg`. */
+  dataCloudOrgType?: DataCloudOrgType;
 }
 
 export interface UserInput {
@@ -114,6 +118,7 @@ export interface SandboxSettings {
   sessionSeconds: number;
   echoSecrets: boolean;
   clockOffsetMs: number;
+  dataCloudOrgType: DataCloudOrgType;
 }
 
 export interface SandboxUser {
@@ -217,6 +222,7 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   sessionSeconds: 7200,
   echoSecrets: false,
   clockOffsetMs: 0,
+  dataCloudOrgType: 'DataCloudOrg',
 };
 
 export const DEFAULT_API_VERSION = '62.0';

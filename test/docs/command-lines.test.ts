@@ -184,12 +184,12 @@ describe('command lines in README.md and docs/', () => {
       HOME: work,
       ...sandbox.env(),
       DOCS_BIN: BIN,
-      DOCS_SANDBOX_URL: sandbox.url,
+      DOCS_SANDBOX_URL: sandbox.urls.login,
       DOCS_RC_FILE: rcFile,
       DOCS_ROOT: ROOT,
     };
     const result = await Promise.resolve()
-      .then(() => execa('bash', ['-c', script(sandbox.url)], { cwd: work, env, extendEnv: false, reject: false, timeout: 120000, all: true }))
+      .then(() => execa('bash', ['-c', script(sandbox.urls.login)], { cwd: work, env, extendEnv: false, reject: false, timeout: 120000, all: true }))
       .finally(() => sandbox.close());
     outputs.push(String(result.all));
     accessTokens.push(...sandbox.state.tokens.keys());

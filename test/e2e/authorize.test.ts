@@ -14,7 +14,7 @@ let sandbox: Sandbox;
 let bin: BinRunner;
 sandboxPerTest(3, (current) => ({ keys, sandbox, bin } = current));
 
-const authorize = (name: string, key: TestKey, ...extra: string[]) => ['authorize', name, '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', key.path, ...extra];
+const authorize = (name: string, key: TestKey, ...extra: string[]) => ['authorize', name, '-a', 'acme-app', '--login-url', sandbox.urls.login, '--jwt-key-file', key.path, ...extra];
 const external = () => sandbox.requestLog.filter((entry) => !entry.internal);
 const routes = () => external().map((entry) => entry.route);
 
@@ -68,7 +68,7 @@ describe('authorize (platform mode)', () => {
       client_id: sandbox.env().SF_CLIENT_ID,
       developer_name: 'my_org',
       jwt_private_key: '[REDACTED]',
-      login_url: sandbox.url,
+      login_url: sandbox.urls.login,
       username: sandbox.env().SF_USERNAME,
     });
   });
@@ -121,7 +121,7 @@ describe('authorize (platform mode)', () => {
       ['not provisioned', 'new-app', [], 'ERR_ADDON_NOT_PROVISIONED', "AppLink add-on applink-new isn't fully provisioned on new-app (HEROKU_APPLINK_API_URL and HEROKU_APPLINK_TOKEN missing from the config vars).", 'Wait for the add-on to finish provisioning with heroku addons:wait applink-new -a new-app, then run the command again.'],
     ])('%s', async (_case, app, extra, code, message, hint) => {
       const before = sandbox.snapshot();
-      const args = ['authorize', 'my_org', '-a', app, '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--no-preflight', ...extra];
+      const args = ['authorize', 'my_org', '-a', app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--no-preflight', ...extra];
       const result = await bin.run(args, platformEnv(sandbox));
       expect(result.exitCode).toBe(5);
       expect(result.stderr).toContain(`Error: ${message}\nFix: ${hint}\n(${code}, exit 5)`);
@@ -131,7 +131,7 @@ describe('authorize (platform mode)', () => {
       expect(JSON.parse(json.stdout).error).toMatchObject({ code, message, hint, exitCode: 5 });
     });
     it('--addon picks one of several', async () => {
-      const args = ['authorize', 'my_org', '-a', 'multi-app', '--addon', 'applink-two', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path];
+      const args = ['authorize', 'my_org', '-a', 'multi-app', '--addon', 'applink-two', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path];
       const result = await bin.run(args, platformEnv(sandbox));
       expect(result.exitCode).toBe(0);
       expect(sandbox.state.authorizations[0]!.addonId).toBe(sandbox.state.findAddon('applink-two')!.id);
@@ -142,7 +142,7 @@ describe('authorize (platform mode)', () => {
     const badKey = 'HRKU-not-the-right-token-0123456789';
     const result = await bin.run(authorize('my_org', keys[0]!), { ...platformEnv(sandbox), HEROKU_API_KEY: badKey });
     expect(result.exitCode).toBe(5);
-    expect(result.stderr).toContain(`Error: The token in HEROKU_API_KEY was refused by the Heroku Platform API (${sandbox.url}): HTTP 401. The server said: "Invalid credentials provided.".\nFix: Create a new long-lived token with heroku authorizations:create (or print yours with heroku auth:token) and set HEROKU_API_KEY to it.\n(ERR_HEROKU_AUTH, exit 5)`);
+    expect(result.stderr).toContain(`Error: The token in HEROKU_API_KEY was refused by the Heroku Platform API (${sandbox.urls.platform}): HTTP 401. The server said: "Invalid credentials provided.".\nFix: Create a new long-lived token with heroku authorizations:create (or print yours with heroku auth:token) and set HEROKU_API_KEY to it.\n(ERR_HEROKU_AUTH, exit 5)`);
     expect(routes().some((route) => route.startsWith('applink.'))).toBe(false);
     expect(bin.leaks([badKey])).toEqual([]);
   });
@@ -204,11 +204,11 @@ describe('authorize (platform mode)', () => {
     const cases: Array<[string[], Record<string, string>, string]> = [
       [authorize('my-org', keys[0]!), platformEnv(sandbox), 'ERR_DEVELOPER_NAME'],
       [authorize('my_org', keys[0]!, '--alias', 'has space'), platformEnv(sandbox), 'ERR_ALIAS'],
-      [['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', '/nonexistent/key.pem'], platformEnv(sandbox), 'ERR_KEY_'],
+      [['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.urls.login, '--jwt-key-file', '/nonexistent/key.pem'], platformEnv(sandbox), 'ERR_KEY_'],
       [authorize('my_org', keys[0]!), { ...platformEnv(sandbox), HEROKU_API_KEY: '' }, 'ERR_HEROKU_API_KEY_MISSING'],
       [authorize('my_org', keys[0]!), { ...platformEnv(sandbox), HEROKU_API_URL: 'https://api.evil.example.com' }, 'ERR_HOST_NOT_ALLOWED'],
       [['authorize', 'my_org', '-a', 'acme-app', '--login-url', 'http://login.example.com', '--jwt-key-file', keys[0]!.path], platformEnv(sandbox), 'ERR_LOGIN_URL_'],
-      [['authorize', 'my_org', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox), 'ERR_APP_MISSING'],
+      [['authorize', 'my_org', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox), 'ERR_APP_MISSING'],
     ];
     for (const [args, env, code] of cases) {
       const result = await bin.run(args, env);

@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Sandbox } from '../../cli/sandbox/server.js';
+import type { Sandbox, SandboxUrls } from '../../cli/sandbox/server.js';
 import { BAD_INPUT_CASES, HUGE_FILE_BYTES, type BadInputCase, type CannedAnswer, type Category, type CorpusContext } from '../fixtures/bad-input/cases.js';
 import { makeKeyFixtures, privateKeysOf, removeKeyFixtures, type KeyFixtures } from '../fixtures/keys/key-fixtures.js';
 import { directEnv, makeKeys, platformEnv, sandboxForTest, sandboxSecrets, type TestKey } from '../support/applink-e2e.js';
@@ -25,10 +25,10 @@ let keys: TestKey[];
 let cleanupKeys: () => Promise<void>;
 let proxy: TamperProxy;
 
-/** A loopback proxy to the current sandbox that answers one route itself. */
+/** A loopback proxy to the current sandbox (each path to its service's host) that answers one route itself. */
 interface TamperProxy {
   url: string;
-  target: string;
+  target: SandboxUrls | undefined;
   answer?: CannedAnswer;
   /** Requests the proxy answered itself. */
   tampered: number;
@@ -36,7 +36,7 @@ interface TamperProxy {
 }
 
 async function startProxy(): Promise<TamperProxy> {
-  const state = { target: '', answer: undefined as CannedAnswer | undefined, tampered: 0 };
+  const state = { target: undefined as SandboxUrls | undefined, answer: undefined as CannedAnswer | undefined, tampered: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -50,7 +50,8 @@ async function startProxy(): Promise<TamperProxy> {
         return;
       }
       const { host: _host, ...headers } = req.headers;
-      const upstream = http.request(`${state.target}${req.url}`, { method: req.method, headers, agent: false }, (response) => {
+      const service = path.startsWith('/apps') ? 'platform' : path.startsWith('/addons') ? 'applink' : 'login';
+      const upstream = http.request(`${state.target?.[service]}${req.url}`, { method: req.method, headers, agent: false }, (response) => {
         res.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(res);
       });
@@ -65,7 +66,7 @@ async function startProxy(): Promise<TamperProxy> {
     get target() {
       return state.target;
     },
-    set target(value: string) {
+    set target(value: SandboxUrls | undefined) {
       state.target = value;
     },
     get answer() {
@@ -161,7 +162,7 @@ describe('bad-input corpus', () => {
     const sandbox: Sandbox = await sandboxForTest();
     try {
       sandbox.registerCertificate(keys[0]!.certificatePem);
-      proxy.target = sandbox.url;
+      proxy.target = sandbox.urls;
       proxy.answer = testCase.answer;
       proxy.tampered = 0;
       const c: CorpusContext = {

@@ -15,7 +15,7 @@ describe('direct mode', () => {
   it('authorize, list, info and remove without the Platform API', async () => {
     const env = directEnv(sandbox);
     const addonId = sandbox.state.addons[0]!.id;
-    const created = await bin.run(['authorize', 'my_org', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--json'], env);
+    const created = await bin.run(['authorize', 'my_org', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--json'], env);
     expect(created.exitCode).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ status: 'authorized', org: { developer_name: 'my_org', type: 'SalesforceOrg' } });
 
@@ -64,7 +64,7 @@ describe('direct mode', () => {
     const badToken = 'applink-wrong-token-0123456789abcdef';
     const result = await bin.run(['list'], { ...directEnv(sandbox), HEROKU_APPLINK_TOKEN: badToken });
     expect(result.exitCode).toBe(5);
-    expect(result.stderr).toContain(`Error: The AppLink API (${sandbox.url}) refused the add-on token (HEROKU_APPLINK_TOKEN): HTTP 401. The server said: "Authentication failed".`);
+    expect(result.stderr).toContain(`Error: The AppLink API (${sandbox.urls.applink}) refused the add-on token (HEROKU_APPLINK_TOKEN): HTTP 401. The server said: "Authentication failed".`);
     expect(bin.leaks([badToken])).toEqual([]);
   });
 

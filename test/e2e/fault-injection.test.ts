@@ -87,7 +87,7 @@ function argsOf(operation: Operation, sandbox: Sandbox): string[] {
     default: {
       const key = keys[operation.keyIndex]!;
       const replace = operation.kind === 'replace' ? ['--replace'] : [];
-      return ['authorize', operation.name, ...app, '--login-url', sandbox.url, '--jwt-key-file', key.path, '--client-id', clientIdOf(operation.keyIndex), '--timeout', '60', '--json', ...replace];
+      return ['authorize', operation.name, ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', key.path, '--client-id', clientIdOf(operation.keyIndex), '--timeout', '60', '--json', ...replace];
     }
   }
 }

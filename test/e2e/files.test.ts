@@ -94,7 +94,7 @@ describe('no key or token written anywhere else', () => {
       bin.record(result.stdout, result.stderr);
       return result;
     };
-    const login = ['--login-url', sandbox.url];
+    const login = ['--login-url', sandbox.urls.login];
     const codes = [
       (await run(['verify', ...login])).exitCode,
       (await run(['authorize', 'files_org', '-a', 'acme-app', ...login])).exitCode,

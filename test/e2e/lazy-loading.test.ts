@@ -92,7 +92,7 @@ describe('lazy loading', () => {
     });
 
     it('verify loads its command and the Salesforce client, nothing heavy', async () => {
-      const run = await traced(['verify', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox));
+      const run = await traced(['verify', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox));
       expect(run.exitCode).toBe(0);
       expect(run.sources).toContain('cli/commands/verify.ts');
       expect(run.sources).toContain('cli/salesforce/token.ts');
@@ -101,7 +101,7 @@ describe('lazy loading', () => {
     });
 
     it('authorize loads its command, the Salesforce and AppLink clients, nothing heavy', async () => {
-      const run = await traced(['authorize', 'lazy_org', '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox));
+      const run = await traced(['authorize', 'lazy_org', '-a', 'acme-app', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox));
       expect(run.exitCode).toBe(0);
       expect(run.sources).toContain('cli/commands/authorize.ts');
       expect(run.sources).toContain('cli/applink/applink-api.ts');

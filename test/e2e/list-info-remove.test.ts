@@ -10,7 +10,7 @@ sandboxPerTest(1, (current) => ({ keys, sandbox, bin } = current));
 
 const app = ['-a', 'acme-app'];
 async function authorize(name: string, ...extra: string[]) {
-  const result = await bin.run(['authorize', name, ...app, '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--no-preflight', ...extra], platformEnv(sandbox));
+  const result = await bin.run(['authorize', name, ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--no-preflight', ...extra], platformEnv(sandbox));
   expect(result.exitCode).toBe(0);
 }
 

@@ -41,7 +41,11 @@ describe('applink-jwt sandbox (built binary)', () => {
   it('answers on the printed URL, runs an authorization end to end, and exits 0 on SIGINT', async () => {
     const child = spawnSandbox(['--cert-file', 'test/fixtures/sandbox/key-a.crt']);
     const out = await waitForOutput(child, /Press Ctrl-C to stop\./);
-    const url = /^AppLink sandbox listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)![1]!;
+    const port = /^AppLink sandbox listening on port (\d+), one loopback address per service:$/m.exec(out)![1]!;
+    const url = /^ {2}Heroku Platform API +(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)![1]!;
+    const instanceUrl = /^ {2}Org instance \(My Domain\) +(http:\/\/127\.0\.0\.4:\d+)$/m.exec(out)![1]!;
+    expect([url, instanceUrl].map((origin) => new URL(origin).port)).toEqual([port, port]);
+    expect(exported(out, 'HEROKU_HOST')).toBe(url);
     expect(out).toContain('# Certificate registered with the external client app 3MVG9sandbox.AcmeAppLinkCI.ConsumerKey.');
     expect((await fetch(`${url}/__sandbox/health`)).status).toBe(200);
 
@@ -61,7 +65,7 @@ describe('applink-jwt sandbox (built binary)', () => {
     }
     expect(authorization.status).toBe('authorized');
     const token = authorization.org.user_auth!.access_token;
-    expect((await fetch(`${url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${instanceUrl}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 
     child.kill('SIGINT');
     const result = await child;
@@ -77,7 +81,7 @@ describe('applink-jwt sandbox (built binary)', () => {
     const out = await waitForOutput(child, /\n/);
     const document = JSON.parse(out.split('\n')[0]!) as { url: string; env: Record<string, string> };
     expect(document.env).toMatchObject({ HEROKU_APP: 'acme-web', HEROKU_API_URL: document.url, SF_CLIENT_ID: '3MVG9fixture.Acme.ConsumerKey' });
-    const app = await fetch(`${document.url}/apps/acme-web`, { headers: { authorization: `Bearer ${document.env.HEROKU_API_KEY}` } });
+    const app = await fetch(`${document.url}/apps/acme-web`, { headers: { authorization: `Bearer ${document.env.HEROKU_API_KEY}`, accept: 'application/vnd.heroku+json; version=3' } });
     expect(app.status).toBe(200);
     child.kill('SIGTERM');
     const result = await child;

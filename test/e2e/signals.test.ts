@@ -14,7 +14,7 @@ let sandbox: Sandbox;
 let bin: BinRunner;
 sandboxPerTest(2, (current) => ({ keys, sandbox, bin } = current));
 
-const authorize = (key: TestKey, ...extra: string[]) => ['authorize', 'sig_org', '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', key.path, ...extra];
+const authorize = (key: TestKey, ...extra: string[]) => ['authorize', 'sig_org', '-a', 'acme-app', '--login-url', sandbox.urls.login, '--jwt-key-file', key.path, ...extra];
 
 /** Starts the binary, sends `signal` once `trigger` shows up (stderr, or the request log), and waits for the exit. */
 async function interrupt(args: string[], signal: 'SIGINT' | 'SIGTERM', trigger: { stderr: string } | { request: (route: string) => boolean }) {

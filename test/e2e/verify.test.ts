@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
+import { startSandbox, type Sandbox, type SandboxStateInput } from '../../cli/sandbox/server.js';
 import { runBin } from '../support/harness.js';
 import { expectNoSecrets } from '../support/leak-guard.js';
 import { createTestKeyPair, type TestKeyPair } from '../support/rsa-keys.js';
@@ -22,26 +22,27 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
   let USER_ID: string;
   const outputs: string[] = [];
 
+  /** One org with a Data Cloud, two users (one pre-authorized), one external client app. */
+  const STATE: SandboxStateInput = {
+    orgs: [
+      {
+        name: 'acme',
+        type: 'production',
+        myDomain: 'https://acme.my.salesforce.com',
+        dataCloud: true,
+        users: [
+          { username: USER },
+          { username: 'new@example.com' },
+        ],
+        externalClientApps: [{ name: 'AppLink CI', consumerKey: CLIENT_ID, preAuthorized: [USER], scopes: ['api', 'refresh_token', 'cdp_query_api'] }],
+      },
+    ],
+    apps: [],
+  };
+
   beforeAll(async () => {
     [pair, otherPair] = await Promise.all([createTestKeyPair(), createTestKeyPair()]);
-    server = await startSandbox({
-      state: {
-        orgs: [
-          {
-            name: 'acme',
-            type: 'production',
-            myDomain: 'https://acme.my.salesforce.com',
-            dataCloud: true,
-            users: [
-              { username: USER },
-              { username: 'new@example.com' },
-            ],
-            externalClientApps: [{ name: 'AppLink CI', consumerKey: CLIENT_ID, preAuthorized: [USER], scopes: ['api', 'refresh_token', 'cdp_query_api'] }],
-          },
-        ],
-        apps: [],
-      },
-    });
+    server = await startSandbox({ state: STATE });
     server.registerCertificate(pair.certificatePem, CLIENT_ID);
     ORG_ID = server.state.orgs[0]!.id;
     USER_ID = server.state.users.find((user) => user.username === USER)!.id;
@@ -58,7 +59,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
   });
 
   async function verify(args: string[], env: Record<string, string> = {}) {
-    const result = await runBin(['verify', '--login-url', server.url, ...args], {
+    const result = await runBin(['verify', '--login-url', server.urls.login, ...args], {
       env: { JWT_PRIVATE_KEY: pair.privateKeyPem, SF_CLIENT_ID: CLIENT_ID, SF_USERNAME: USER, ...env },
     });
     outputs.push(result.stdout, result.stderr);
@@ -67,7 +68,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
   }
 
   const lines = (text: string) => text.split('\n');
-  const progress = (result: string) => [`Exchanging the assertion at ${server.url}...`, `Exchanging the assertion at ${server.url}... ${result}`];
+  const progress = (result: string) => [`Exchanging the assertion at ${server.urls.login}...`, `Exchanging the assertion at ${server.urls.login}... ${result}`];
 
   it('succeeds with exit 0 and prints org, user, instance and scopes', async () => {
     const result = await verify([]);
@@ -77,9 +78,9 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
       `  Org ID:       ${ORG_ID}`,
       `  User ID:      ${USER_ID}`,
       `  Username:     ${USER}`,
-      `  Instance URL: ${server.url}`,
-      `  Login URL:    ${server.url}`,
-      `  Audience:     ${server.url}`,
+      `  Instance URL: ${server.urls.instance}`,
+      `  Login URL:    ${server.urls.login}`,
+      `  Audience:     ${server.urls.login}`,
       '  Scopes:       api refresh_token cdp_query_api',
       '  Key:          environment variable JWT_PRIVATE_KEY (RSA 2048)',
     ]);
@@ -90,11 +91,17 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     expect(last.bodyFields).toEqual({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: '[REDACTED]' });
   });
 
-  it('accepts the sandbox addressed as localhost (its login URL and audience)', async () => {
-    const localhost = server.url.replace('127.0.0.1', 'localhost');
-    const result = await verify(['--login-url', localhost]);
-    expect(result.exitCode).toBe(0);
-    expect(lines(result.stdout)).toContain(`  Audience:     ${localhost}`);
+  it('accepts a shared-host sandbox addressed as localhost (its login URL and audience)', async () => {
+    const shared = await startSandbox({ state: STATE, hosts: 'shared' });
+    try {
+      shared.registerCertificate(pair.certificatePem, CLIENT_ID);
+      const localhost = shared.urls.login.replace('127.0.0.1', 'localhost');
+      const result = await verify(['--login-url', localhost]);
+      expect(result.exitCode).toBe(0);
+      expect(lines(result.stdout)).toContain(`  Audience:     ${localhost}`);
+    } finally {
+      await shared.close();
+    }
   });
 
   it('prints --json and nothing on stderr, reading the key from --jwt-key-file', async () => {
@@ -109,9 +116,9 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
       orgId: ORG_ID,
       userId: USER_ID,
       username: USER,
-      instanceUrl: server.url,
-      loginUrl: server.url,
-      audience: server.url,
+      instanceUrl: server.urls.instance,
+      loginUrl: server.urls.login,
+      audience: server.urls.login,
       scopes: ['api', 'refresh_token', 'cdp_query_api'],
       key: { source: `file ${keyFile}`, bits: 2048, format: 'pkcs8' },
     });
@@ -121,7 +128,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     const result = await verify(['--type', 'datacloud', '--dataspace', 'default', '--json']);
     expect(result.exitCode).toBe(0);
     // The sandbox answers with a bare tenant host, as Salesforce does; verify adds the scheme.
-    expect(JSON.parse(result.stdout)).toMatchObject({ type: 'datacloud', dataCloud: { tenantUrl: `https://${new URL(server.url).host}` } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ type: 'datacloud', dataCloud: { tenantUrl: `https://${new URL(server.urls.datacloud).host}` } });
     const exchange = server.requestLog.at(-1)!;
     expect(exchange).toMatchObject({ path: '/services/a360/token', status: 200 });
     expect(exchange.bodyFields).toEqual({
@@ -132,7 +139,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     });
   });
 
-  const endpoint = () => `${server.url}/services/oauth2/token`;
+  const endpoint = () => `${server.urls.login}/services/oauth2/token`;
 
   it('retries through a 503, a 429 with Retry-After and a connection reset, then succeeds', async () => {
     const before = server.requestLog.length;
@@ -153,7 +160,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     server.faults.clear();
     expect(result.exitCode).toBe(8);
     expect(lines(result.stderr).slice(2)).toEqual([
-      `Error: Salesforce unavailable: POST ${endpoint()} answered 503 (after 3 attempts) for user ${USER}, audience ${server.url}. Salesforce kept answering with a server error (5xx) or "too many requests" (429) after the retries.`,
+      `Error: Salesforce unavailable: POST ${endpoint()} answered 503 (after 3 attempts) for user ${USER}, audience ${server.urls.login}. Salesforce kept answering with a server error (5xx) or "too many requests" (429) after the retries.`,
       'Fix: Check https://status.salesforce.com and run the command again later.',
       '(ERR_SF_UNAVAILABLE, exit 8)',
     ]);
@@ -165,7 +172,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     expect(result.stdout).toBe('');
     expect(lines(result.stderr)).toEqual([
       ...progress('refused'),
-      `Error: Assertion signature not accepted: POST ${endpoint()} answered 400 invalid_grant "invalid assertion" for user ${USER}, audience ${server.url}. The assertion's signature does not verify with the certificate uploaded to the app: the key and the certificate are not a pair, or no certificate is uploaded.`,
+      `Error: Assertion signature not accepted: POST ${endpoint()} answered 400 invalid_grant "invalid assertion" for user ${USER}, audience ${server.urls.login}. The assertion's signature does not verify with the certificate uploaded to the app: the key and the certificate are not a pair, or no certificate is uploaded.`,
       'Fix: Upload the certificate that matches this key under the app\'s "Use digital signatures" setting (check the pair with: applink-jwt keys check --jwt-key-file <key> --cert-file <crt>). Changes to the app can take up to 10 minutes to reach the login servers.',
       '(ERR_SF_INVALID_ASSERTION, exit 4)',
     ]);
@@ -175,7 +182,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     const result = await verify(['--username', 'new@example.com']);
     expect(result.exitCode).toBe(4);
     expect(lines(result.stderr).slice(2)).toEqual([
-      `Error: User not pre-authorized for the app: POST ${endpoint()} answered 400 invalid_grant "user hasn't approved this consumer" for user new@example.com, audience ${server.url}. The user is not pre-authorized for the external client app, or the username does not exist at this login URL (a sandbox username sent to the production login URL, for example).`,
+      `Error: User not pre-authorized for the app: POST ${endpoint()} answered 400 invalid_grant "user hasn't approved this consumer" for user new@example.com, audience ${server.urls.login}. The user is not pre-authorized for the external client app, or the username does not exist at this login URL (a sandbox username sent to the production login URL, for example).`,
       'Fix: In the external client app\'s policies, set Permitted Users to "Admin approved users are pre-authorized" and add the user\'s profile or permission set; check the username (sandbox usernames end in .<sandbox>) and the login URL; the app\'s OAuth scopes should include api and refresh_token. Changes to the app can take up to 10 minutes to reach the login servers.',
       '(ERR_SF_USER_NOT_APPROVED, exit 4)',
     ]);
@@ -198,9 +205,9 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       error: {
         code: 'ERR_SF_CLIENT_ID_INVALID',
-        message: `Unknown consumer key: POST ${endpoint()} answered 400 invalid_client_id "client identifier invalid" for user ${USER}, audience ${server.url}. No external client app (or connected app) in this org has the client id given as the assertion issuer.`,
+        message: `Unknown consumer key: POST ${endpoint()} answered 400 invalid_client_id "client identifier invalid" for user ${USER}, audience ${server.urls.login}. No external client app (or connected app) in this org has the client id given as the assertion issuer.`,
         hint: "Copy the Consumer Key from the external client app's OAuth settings into --client-id (or SF_CLIENT_ID), and use the login URL of the org that owns the app. Changes to the app can take up to 10 minutes to reach the login servers.",
-        details: { endpoint: endpoint(), status: 400, error: 'invalid_client_id', errorDescription: 'client identifier invalid', username: USER, audience: server.url },
+        details: { endpoint: endpoint(), status: 400, error: 'invalid_client_id', errorDescription: 'client identifier invalid', username: USER, audience: server.urls.login },
         exitCode: 4,
       },
     });

@@ -62,7 +62,7 @@ function context(overrides: Record<string, string | undefined> = {}): Record<str
 async function runAuthorizeJob(args: Record<string, unknown>, contextEnv: Record<string, string>, booleans: BooleanStyle = 'true-false') {
   const job = await createJob(contextEnv);
   jobs.push(job);
-  const steps = expandJob(orb, 'authorize', { login_url: sandbox.url, timeout: 30, ...args }, { booleans });
+  const steps = expandJob(orb, 'authorize', { login_url: sandbox.urls.login, timeout: 30, ...args }, { booleans });
   const results = await runSteps(steps, { env: job.env, cwd: job.cwd });
   return { job, results, last: results[results.length - 1]! };
 }

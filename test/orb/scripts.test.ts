@@ -251,7 +251,7 @@ describe('the check_key and verify steps with the real CLI', () => {
       sandbox.registerCertificate(material.certificatePem);
       const env = sandbox.env();
       const current = await job({ JWT_PRIVATE_KEY: material.privateKeyPem, SF_CLIENT_ID: env.SF_CLIENT_ID!, SF_USERNAME: env.SF_USERNAME! });
-      const [result] = await runSteps(expandCommand(orb, 'verify', { login_url: sandbox.url }), { env: current.env, cwd: current.cwd });
+      const [result] = await runSteps(expandCommand(orb, 'verify', { login_url: sandbox.urls.login }), { env: current.env, cwd: current.cwd });
       expect(result!.exitCode).toBe(0);
       expect(result!.stdout).toContain(env.SF_USERNAME!);
       expectNoSecrets([result!.stdout, result!.stderr, JSON.stringify(sandbox.requestLog)], { privateKeys: [material.privateKeyPem] });

@@ -38,7 +38,7 @@ describe('the end-to-end helper (binRunner.leaks) fails when a secret appears', 
       const bin = binRunner(() => sandbox, () => keys);
       expect(bin.leaks()).toEqual([]);
       // A real run of the built binary is clean...
-      const clean = await bin.run(['list', '-a', 'acme-app', '--json'], { HEROKU_API_KEY: sandbox.env().HEROKU_API_KEY, HEROKU_API_URL: sandbox.url, DEBUG: '1' });
+      const clean = await bin.run(['list', '-a', 'acme-app', '--json'], { HEROKU_API_KEY: sandbox.env().HEROKU_API_KEY, HEROKU_API_URL: sandbox.urls.platform, DEBUG: '1' });
       expect(clean.exitCode).toBe(0);
       expect(bin.leaks()).toEqual([]);
       // ...and each deliberately leaked secret is caught, wherever it appears.
@@ -53,7 +53,7 @@ describe('the end-to-end helper (binRunner.leaks) fails when a secret appears', 
       ]);
       // A token the Salesforce double issued, found in the request log.
       sandbox.state.tokens.set('00D000000000001!issued-token-for-the-guard', { kind: 'core', orgId: '00D', userId: '005', username: 'u', clientId: 'c', expiresAtMs: Date.now() + 60_000, revoked: false });
-      sandbox.requestLog.push({ seq: 999, method: 'GET', path: '/services/data', headers: { authorization: 'Bearer 00D000000000001!issued-token-for-the-guard' }, bodyFields: {}, status: 200, route: 'salesforce.query', faults: [], internal: false });
+      sandbox.requestLog.push({ seq: 999, method: 'GET', host: sandbox.urls.instance, path: '/services/data', headers: { authorization: 'Bearer 00D000000000001!issued-token-for-the-guard' }, bodyFields: {}, status: 200, route: 'salesforce.query', faults: [], internal: false });
       const fresh = binRunner(() => sandbox, () => keys);
       expect(fresh.leaks()).toEqual(['token #2 (42 characters) in text #0']); // #0 HEROKU_API_KEY, #1 the add-on token, #2 the issued token
     } finally {

@@ -22,15 +22,27 @@ describe('runSandbox', () => {
   it('prints the env block and how to register a certificate, serves, and stops on the signal', async () => {
     const { deps, running, stop } = await start();
     const out = deps.out();
-    const url = /^AppLink sandbox listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)![1]!;
+    const port = /^AppLink sandbox listening on port (\d+), one loopback address per service:$/m.exec(out)![1]!;
+    expect(out).toContain(
+      [
+        `  Heroku Platform API       http://127.0.0.1:${port}`,
+        `  AppLink API               http://127.0.0.2:${port}`,
+        `  Salesforce login host     http://127.0.0.3:${port}`,
+        `  Org instance (My Domain)  http://127.0.0.4:${port}`,
+        `  Data Cloud tenant         http://127.0.0.5:${port}`,
+      ].join('\n'),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const loginUrl = `http://127.0.0.3:${port}`;
     expect(out).toContain(`export HEROKU_API_URL='${url}'`);
-    expect(out).toContain(`export SF_LOGIN_URL='${url}'`);
-    expect(out).toMatch(/^export HEROKU_APPLINK_API_URL='http:\/\/127\.0\.0\.1:\d+\/addons\/[0-9a-f-]{36}'$/m);
+    expect(out).toContain(`export HEROKU_HOST='${url}'`);
+    expect(out).toContain(`export SF_LOGIN_URL='${loginUrl}'`);
+    expect(out).toMatch(new RegExp(`^export HEROKU_APPLINK_API_URL='http://127\\.0\\.0\\.2:${port}/addons/[0-9a-f-]{36}'$`, 'm'));
     for (const name of ['HEROKU_API_KEY', 'HEROKU_APP', 'HEROKU_APP_NAME', 'HEROKU_APP_ID', 'HEROKU_APPLINK_TOKEN', 'SF_CLIENT_ID', 'SF_USERNAME']) {
       expect(out).toMatch(new RegExp(`^export ${name}='[^']+'$`, 'm'));
     }
     expect(out).toContain('# Register the certificate of your key with the external client app 3MVG9sandbox.AcmeAppLinkCI.ConsumerKey:');
-    expect(out).toContain(`curl -sS --data-binary @server.crt '${url}/__sandbox/certificates?client_id=3MVG9sandbox.AcmeAppLinkCI.ConsumerKey'`);
+    expect(out).toContain(`curl -sS --data-binary @server.crt '${loginUrl}/__sandbox/certificates?client_id=3MVG9sandbox.AcmeAppLinkCI.ConsumerKey'`);
     expect(out).toContain('Press Ctrl-C to stop.');
     expect((await fetch(`${url}/__sandbox/health`)).status).toBe(200);
     stop('SIGINT');
@@ -45,7 +57,9 @@ describe('runSandbox', () => {
     expect(rest).toBe('');
     const document = JSON.parse(line!) as SandboxStartedDocument;
     expect(document.env.HEROKU_API_URL).toBe(document.url);
-    expect(document.certificateRegistration).toEqual({ route: `${document.url}/__sandbox/certificates`, clientId: '3MVG9sandbox.AcmeAppLinkCI.ConsumerKey', registered: false });
+    expect(document.hosts).toBe('separate');
+    expect(document.urls).toEqual({ platform: document.url, applink: document.url.replace('127.0.0.1', '127.0.0.2'), login: document.url.replace('127.0.0.1', '127.0.0.3'), instance: document.url.replace('127.0.0.1', '127.0.0.4'), datacloud: document.url.replace('127.0.0.1', '127.0.0.5') });
+    expect(document.certificateRegistration).toEqual({ route: `${document.urls.login}/__sandbox/certificates`, clientId: '3MVG9sandbox.AcmeAppLinkCI.ConsumerKey', registered: false });
     stop('SIGTERM');
     expect((await running).json).toEqual({ stopped: true, signal: 'SIGTERM', requests: 0 });
   });

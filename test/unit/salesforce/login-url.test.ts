@@ -26,6 +26,7 @@ describe('parseLoginUrl', () => {
     ['https://site.force.com', 'https://site.force.com'],
     ['  https://login.salesforce.com  ', 'https://login.salesforce.com'],
     ['http://127.0.0.1:4010', 'http://127.0.0.1:4010'],
+    ['http://127.0.0.3:4010', 'http://127.0.0.3:4010'],
     ['http://localhost:4010', 'http://localhost:4010'],
     ['http://[::1]:4010', 'http://[::1]:4010'],
   ])('accepts %s as %s', (raw, origin) => {

@@ -23,7 +23,7 @@ afterEach(async () => {
 
 function body(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const env = sandbox.env();
-  return { alias: 'applink:my_org', client_id: env.SF_CLIENT_ID, developer_name: 'my_org', jwt_private_key: a.pem, login_url: sandbox.url, username: env.SF_USERNAME, ...overrides };
+  return { alias: 'applink:my_org', client_id: env.SF_CLIENT_ID, developer_name: 'my_org', jwt_private_key: a.pem, login_url: sandbox.urls.login, username: env.SF_USERNAME, ...overrides };
 }
 
 function create(overrides: Record<string, unknown> = {}, type = 'salesforce', headers: Record<string, string> = applinkHeaders(sandbox)): Promise<Answer> {
@@ -61,13 +61,13 @@ describe('POST /addons/{id}/authorizations/{type}/jwt', () => {
       developer_name: 'my_org',
       type: 'SalesforceOrg',
       id: org.id,
-      instance_url: sandbox.url,
+      instance_url: sandbox.urls.instance,
       api_version: '62.0',
       user_id: user.id,
       username: user.username,
       user_auth: { access_token: expect.stringMatching(new RegExp(`^${org.id.slice(0, 15)}!`)), user_id: user.id, username: user.username },
     });
-    const userinfo = await call('GET', `${sandbox.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${final.org.user_auth.access_token}` } });
+    const userinfo = await call('GET', `${sandbox.urls.instance}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${final.org.user_auth.access_token}` } });
     expect(userinfo.status).toBe(200);
     // The double ran the JWT bearer exchange itself, over HTTP, against the login URL it was given.
     const exchange = sandbox.requestLog.filter((entry) => entry.route === 'salesforce.token');
@@ -98,7 +98,7 @@ describe('POST /addons/{id}/authorizations/{type}/jwt', () => {
     expect((await create({}, 'datacloud')).status).toBe(202);
     const final = await settled();
     expect(final.status).toBe('authorized');
-    expect(final.org).toMatchObject({ type: 'DataCloudOrg', instance_url: sandbox.url });
+    expect(final.org).toMatchObject({ type: 'DataCloudOrg', instance_url: sandbox.urls.datacloud });
     const query = await call('POST', `${final.org.instance_url}/api/v2/query`, { headers: { authorization: `Bearer ${final.org.user_auth.access_token}` }, json: { sql: 'SELECT 1' } });
     expect(query.status).toBe(200);
     expect(sandbox.requestLog.filter((entry) => entry.internal).map((entry) => entry.route)).toEqual(['salesforce.token', 'salesforce.a360']);
@@ -131,7 +131,7 @@ describe('POST /addons/{id}/authorizations/{type}/jwt', () => {
     await call('POST', `${base}/authorizations/salesforce/jwt`, { headers: applinkHeaders(sandbox), json: rest });
     expect((await settled()).error).toEqual({
       id: 'connection_failed',
-      message: `Could not reach https://login.salesforce.com: the sandbox only contacts loopback hosts. Use the sandbox's URL (${sandbox.url}) as the login URL.`,
+      message: `Could not reach https://login.salesforce.com: the sandbox only contacts loopback hosts. Use the sandbox's login URL (${sandbox.urls.login}) as the login URL.`,
     });
     expect(sandbox.requestLog.filter((entry) => entry.internal)).toEqual([]);
   });
@@ -170,7 +170,7 @@ describe('POST /addons/{id}/authorizations/{type}/jwt', () => {
 
 describe('AppLink API errors', () => {
   it('answers 404 not_found for an unknown add-on', async () => {
-    const result = await call('GET', `${sandbox.url}/addons/00000000-0000-4000-8000-000000000000/authorizations`, { headers: applinkHeaders(sandbox) });
+    const result = await call('GET', `${sandbox.urls.applink}/addons/00000000-0000-4000-8000-000000000000/authorizations`, { headers: applinkHeaders(sandbox) });
     expect(result.status).toBe(404);
     expect(result.body).toEqual({ id: 'not_found', message: 'Add-on not found' });
   });

@@ -18,11 +18,11 @@ afterEach(async () => {
 });
 
 function appUrl(): string {
-  return `${sandbox.url}/apps/acme-app`;
+  return `${sandbox.urls.platform}/apps/acme-app`;
 }
 
 function platformHeaders(): Record<string, string> {
-  return { authorization: `Bearer ${sandbox.env().HEROKU_API_KEY}` };
+  return { authorization: `Bearer ${sandbox.env().HEROKU_API_KEY}`, accept: 'application/vnd.heroku+json; version=3' };
 }
 
 function createRequest(developerName = 'my_org'): RequestInit {
@@ -30,7 +30,7 @@ function createRequest(developerName = 'my_org'): RequestInit {
   return {
     method: 'POST',
     headers: { ...applinkHeaders(sandbox), 'content-type': 'application/json' },
-    body: JSON.stringify({ alias: `applink:${developerName}`, client_id: env.SF_CLIENT_ID, developer_name: developerName, jwt_private_key: a.pem, login_url: sandbox.url, username: env.SF_USERNAME }),
+    body: JSON.stringify({ alias: `applink:${developerName}`, client_id: env.SF_CLIENT_ID, developer_name: developerName, jwt_private_key: a.pem, login_url: sandbox.urls.login, username: env.SF_USERNAME }),
   };
 }
 
@@ -113,7 +113,7 @@ describe('fault kinds, each observed by a client', () => {
 
   it('never strikes the control routes, even with "*"', async () => {
     sandbox.faults.fail('*', 500, Infinity);
-    expect(await observe(`${sandbox.url}/__sandbox/health`)).toMatchObject({ status: 200 });
+    expect(await observe(`${sandbox.urls.login}/__sandbox/health`)).toMatchObject({ status: 200 });
     expect(await observe(appUrl(), { headers: platformHeaders() })).toMatchObject({ status: 500 });
   });
 

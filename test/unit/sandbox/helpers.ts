@@ -65,6 +65,11 @@ export function defaultClaims(sandbox: Sandbox, overrides: Record<string, unknow
   return { iss: env.SF_CLIENT_ID, sub: env.SF_USERNAME, aud: 'https://login.salesforce.com', exp: NOW_SECONDS + 180, ...overrides };
 }
 
+/** The Platform API headers the plugin sends: the bearer, and the API version (`3.sdk` for the SSO call). */
+export function platformHeaders(sandbox: Sandbox, path = ''): Record<string, string> {
+  return { authorization: `Bearer ${sandbox.env().HEROKU_API_KEY}`, accept: `application/vnd.heroku+json; version=${path.endsWith('/sso') ? '3.sdk' : '3'}` };
+}
+
 /** The AppLink headers the plugin and the SDK send. */
 export function applinkHeaders(sandbox: Sandbox, extra: Record<string, string> = {}): Record<string, string> {
   const env = sandbox.env();

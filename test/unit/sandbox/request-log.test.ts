@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { redactBodyFields, redactHeaders } from '../../../cli/sandbox/request-log.js';
 import { startSandbox, type Sandbox } from '../../../cli/sandbox/server.js';
 import { expectNoSecrets, findSecrets } from '../../support/leak-guard.js';
-import { applinkHeaders, call, fixtureKey, postForm, waitFor } from './helpers.js';
+import { applinkHeaders, call, fixtureKey, platformHeaders, postForm, waitFor } from './helpers.js';
 
 const a = fixtureKey('a');
 let sandbox: Sandbox;
@@ -12,22 +12,21 @@ beforeAll(async () => {
   sandbox = await startSandbox({ settleDelayMs: 0 });
   sandbox.registerCertificate(a.certificate);
   const env = sandbox.env();
-  const platform = { authorization: `Bearer ${env.HEROKU_API_KEY}` };
-  for (const path of ['', '/addons', '/addon-attachments', '/config-vars']) await call('GET', `${sandbox.url}/apps/acme-app${path}`, { headers: platform });
+  for (const path of ['', '/addons', '/addon-attachments', '/config-vars']) await call('GET', `${sandbox.urls.platform}/apps/acme-app${path}`, { headers: platformHeaders(sandbox) });
   const addonId = env.HEROKU_APPLINK_API_URL!.split('/').pop();
-  const sso = await call('GET', `${sandbox.url}/apps/acme-app/addons/${addonId}/sso`, { headers: platform });
+  const sso = await call('GET', `${sandbox.urls.platform}/apps/acme-app/addons/${addonId}/sso`, { headers: platformHeaders(sandbox, '/sso') });
   ssoHeader = Buffer.from(JSON.stringify(sso.body)).toString('base64');
   for (const [type, name] of [['salesforce', 'sales_org'], ['datacloud', 'cloud_org']]) {
     await call('POST', `${env.HEROKU_APPLINK_API_URL}/authorizations/${type}/jwt`, {
       headers: applinkHeaders(sandbox, { 'x-addon-sso': ssoHeader }),
-      json: { alias: `applink:${name}`, client_id: env.SF_CLIENT_ID, developer_name: name, jwt_private_key: a.pem, login_url: sandbox.url, username: env.SF_USERNAME },
+      json: { alias: `applink:${name}`, client_id: env.SF_CLIENT_ID, developer_name: name, jwt_private_key: a.pem, login_url: sandbox.urls.login, username: env.SF_USERNAME },
     });
   }
   await waitFor(() => sandbox.state.authorizations.every((x) => x.status === 'authorized'));
   for (const name of ['sales_org', 'cloud_org']) await call('GET', `${env.HEROKU_APPLINK_API_URL}/authorizations/${name}`, { headers: applinkHeaders(sandbox) });
   const token = sandbox.state.authorizations[0]!.org!.accessToken;
-  await call('GET', `${sandbox.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
-  await postForm(`${sandbox.url}/services/a360/token`, { grant_type: 'urn:salesforce:grant-type:external:cdp', subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
+  await call('GET', `${sandbox.urls.instance}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+  await postForm(`${sandbox.urls.instance}/services/a360/token`, { grant_type: 'urn:salesforce:grant-type:external:cdp', subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' });
 });
 
 afterAll(async () => {
@@ -51,7 +50,7 @@ describe('the request log', () => {
       client_id: sandbox.env().SF_CLIENT_ID,
       developer_name: 'sales_org',
       jwt_private_key: '[REDACTED]',
-      login_url: sandbox.url,
+      login_url: sandbox.urls.login,
       username: sandbox.env().SF_USERNAME,
     });
     expect(create.headers).toMatchObject({ authorization: '[REDACTED]', 'x-addon-sso': '[REDACTED]', 'x-app-uuid': sandbox.env().HEROKU_APP_ID });

@@ -43,7 +43,7 @@ beforeAll(async () => {
       apps: [],
     },
   });
-  tokenUrl = `${sandbox.url}/services/oauth2/token`;
+  tokenUrl = `${sandbox.urls.login}/services/oauth2/token`;
 });
 
 afterAll(async () => {
@@ -77,8 +77,8 @@ describe('POST /services/oauth2/token', () => {
     expect(Object.keys(body).sort()).toEqual(['access_token', 'id', 'instance_url', 'scope', 'token_type']);
     expect(body.access_token).toMatch(/^00D5g000004XyZa!AQ[A-Za-z0-9._]{60,}$/);
     expect(body).toMatchObject({
-      instance_url: sandbox.url,
-      id: `${sandbox.url}/id/00D5g000004XyZaEAK/${user.id}`,
+      instance_url: sandbox.urls.instance,
+      id: `${sandbox.urls.login}/id/00D5g000004XyZaEAK/${user.id}`,
       scope: 'api refresh_token cdp_query_api',
       token_type: 'Bearer',
     });
@@ -112,7 +112,7 @@ describe('POST /services/oauth2/token', () => {
   });
 
   it("accepts the sandbox's own origin as audience (it plays the My Domain host)", async () => {
-    expect((await exchange(await assertion(claims({ aud: sandbox.url }), a.key))).status).toBe(200);
+    expect((await exchange(await assertion(claims({ aud: sandbox.urls.login }), a.key))).status).toBe(200);
   });
 
   it('accepts test.salesforce.com for a sandbox org, and refuses login.salesforce.com there', async () => {
@@ -214,13 +214,13 @@ describe('POST /services/a360/token', () => {
 
   it('exchanges a live core token for a Data Cloud JWT with a bare tenant host', async () => {
     const { access_token } = await coreToken();
-    const result = await postForm(`${sandbox.url}/services/a360/token`, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS });
+    const result = await postForm(`${sandbox.urls.instance}/services/a360/token`, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS });
     expect(result.status).toBe(200);
     expect(result.headers.get('content-type')).toBe('application/json;charset=UTF-8');
     const body = result.body as Record<string, unknown>;
     expect(body).toEqual({
       access_token: expect.any(String),
-      instance_url: new URL(sandbox.url).host,
+      instance_url: new URL(sandbox.urls.datacloud).host,
       token_type: 'Bearer',
       issued_token_type: 'urn:ietf:params:oauth:token-type:jwt',
       expires_in: 7200,
@@ -234,8 +234,8 @@ describe('POST /services/a360/token', () => {
     sandbox.state.configure({ dataCloudInstanceUrl: 'url' });
     try {
       const { access_token } = await coreToken();
-      const result = await postForm(`${sandbox.url}/services/a360/token`, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS });
-      expect((result.body as Record<string, unknown>).instance_url).toBe(sandbox.url);
+      const result = await postForm(`${sandbox.urls.instance}/services/a360/token`, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS });
+      expect((result.body as Record<string, unknown>).instance_url).toBe(sandbox.urls.datacloud);
     } finally {
       sandbox.state.configure({ dataCloudInstanceUrl: 'bare-host' });
     }
@@ -243,7 +243,7 @@ describe('POST /services/a360/token', () => {
 
   it('accepts only tokens it issued that are still live', async () => {
     const { access_token } = await coreToken();
-    const url = `${sandbox.url}/services/a360/token`;
+    const url = `${sandbox.urls.instance}/services/a360/token`;
     expectSalesforceError(await postForm(url, { grant_type: CDP, subject_token: `${access_token}x`, subject_token_type: ACCESS }), 'invalid_grant', 'invalid subject token');
     sandbox.state.revokeToken(access_token);
     expectSalesforceError(await postForm(url, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS }), 'invalid_grant', 'invalid subject token');
@@ -251,7 +251,7 @@ describe('POST /services/a360/token', () => {
 
   it('refuses a Data Cloud token as subject token', async () => {
     const { access_token } = await coreToken();
-    const url = `${sandbox.url}/services/a360/token`;
+    const url = `${sandbox.urls.instance}/services/a360/token`;
     const dataCloud = (await postForm(url, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS })).body as { access_token: string };
     expectSalesforceError(await postForm(url, { grant_type: CDP, subject_token: dataCloud.access_token, subject_token_type: ACCESS }), 'invalid_grant', 'invalid subject token');
   });
@@ -261,14 +261,14 @@ describe('POST /services/a360/token', () => {
     ['no subject_token', { grant_type: CDP, subject_token_type: ACCESS }, 'invalid_request', 'subject_token is missing'],
     ['a wrong subject_token_type', { grant_type: CDP, subject_token: 't', subject_token_type: 'jwt' }, 'invalid_request', 'subject_token_type is not supported'],
   ])('answers %s', async (_name, form, error, description) => {
-    expectSalesforceError(await postForm(`${sandbox.url}/services/a360/token`, form as Record<string, string>), error, description);
+    expectSalesforceError(await postForm(`${sandbox.urls.instance}/services/a360/token`, form as Record<string, string>), error, description);
   });
 
   it('refuses an org without Data Cloud', async () => {
     const signed = await assertion({ iss: SANDBOX_CONSUMER_KEY, sub: 'ci@prod.example.uat', aud: 'https://test.salesforce.com', exp: NOW_SECONDS + 60 }, b.key);
     const { access_token } = (await exchange(signed)).body as { access_token: string };
     expectSalesforceError(
-      await postForm(`${sandbox.url}/services/a360/token`, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS }),
+      await postForm(`${sandbox.urls.instance}/services/a360/token`, { grant_type: CDP, subject_token: access_token, subject_token_type: ACCESS }),
       'invalid_request',
       'Data Cloud is not provisioned for this org',
     );
@@ -281,32 +281,32 @@ describe('authenticated endpoints', () => {
   it('GET /services/oauth2/userinfo accepts an issued token and refuses others', async () => {
     const { access_token } = await coreToken();
     const user = sandbox.state.findUser('ci@prod.example')!;
-    const ok = await call('GET', `${sandbox.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${access_token}` } });
+    const ok = await call('GET', `${sandbox.urls.instance}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ user_id: user.id, organization_id: '00D5g000004XyZaEAK', preferred_username: 'ci@prod.example' });
-    const bad = await call('GET', `${sandbox.url}/services/oauth2/userinfo`, { headers: { authorization: 'Bearer 00D5g000004XyZa!forged' } });
+    const bad = await call('GET', `${sandbox.urls.instance}/services/oauth2/userinfo`, { headers: { authorization: 'Bearer 00D5g000004XyZa!forged' } });
     expect(bad.status).toBe(401);
     expect(bad.body).toEqual(INVALID_SESSION);
-    expect((await call('GET', `${sandbox.url}/services/oauth2/userinfo`)).status).toBe(401);
+    expect((await call('GET', `${sandbox.urls.instance}/services/oauth2/userinfo`)).status).toBe(401);
   });
 
   it('GET /services/data/vXX.X/query answers for Organization and refuses a bad token', async () => {
     const { access_token } = await coreToken();
     const q = encodeURIComponent('SELECT Id, Name FROM Organization');
-    const ok = await call('GET', `${sandbox.url}/services/data/v62.0/query?q=${q}`, { headers: { authorization: `Bearer ${access_token}` } });
+    const ok = await call('GET', `${sandbox.urls.instance}/services/data/v62.0/query?q=${q}`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(ok.body).toEqual({
       totalSize: 1,
       done: true,
       records: [{ attributes: { type: 'Organization', url: '/services/data/v62.0/sobjects/Organization/00D5g000004XyZaEAK' }, Id: '00D5g000004XyZaEAK', Name: 'prod' }],
     });
-    const empty = await call('GET', `${sandbox.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Account')}`, { headers: { authorization: `Bearer ${access_token}` } });
+    const empty = await call('GET', `${sandbox.urls.instance}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Account')}`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(empty.body).toEqual({ totalSize: 0, done: true, records: [] });
-    const missing = await call('GET', `${sandbox.url}/services/data/v62.0/query`, { headers: { authorization: `Bearer ${access_token}` } });
+    const missing = await call('GET', `${sandbox.urls.instance}/services/data/v62.0/query`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual([{ message: 'A query string has to be specified', errorCode: 'MALFORMED_QUERY' }]);
-    const wrongVersion = await call('GET', `${sandbox.url}/services/data/62/query?q=${q}`, { headers: { authorization: `Bearer ${access_token}` } });
+    const wrongVersion = await call('GET', `${sandbox.urls.instance}/services/data/62/query?q=${q}`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(wrongVersion.status).toBe(404);
-    const bad = await call('GET', `${sandbox.url}/services/data/v62.0/query?q=${q}`, { headers: { authorization: 'Bearer nope' } });
+    const bad = await call('GET', `${sandbox.urls.instance}/services/data/v62.0/query?q=${q}`, { headers: { authorization: 'Bearer nope' } });
     expect(bad.status).toBe(401);
     expect(bad.body).toEqual(INVALID_SESSION);
   });
@@ -316,7 +316,7 @@ describe('authenticated endpoints', () => {
     const ok = await call('GET', id, { headers: { authorization: `Bearer ${access_token}` } });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ id, username: 'ci@prod.example', organization_id: '00D5g000004XyZaEAK' });
-    const other = await call('GET', `${sandbox.url}/id/00D5g000004XyZaEAK/005SB0000000099AAA`, { headers: { authorization: `Bearer ${access_token}` } });
+    const other = await call('GET', `${sandbox.urls.login}/id/00D5g000004XyZaEAK/005SB0000000099AAA`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(other.status).toBe(403);
   });
 
@@ -324,9 +324,9 @@ describe('authenticated endpoints', () => {
     let now = FROZEN_NOW;
     const timed = await startSandbox({ now: () => now, state: { orgs: [{ name: 'o', users: [{ username: 'u@o.example' }], externalClientApps: [{ consumerKey: 'k', certificate: a.certificate, preAuthorized: ['u@o.example'] }] }] } });
     try {
-      const signed = await assertion({ iss: 'k', sub: 'u@o.example', aud: timed.url, exp: NOW_SECONDS + 60 }, a.key);
-      const { access_token } = (await postForm(`${timed.url}/services/oauth2/token`, { grant_type: JWT_GRANT, assertion: signed })).body as { access_token: string };
-      const userinfo = () => call('GET', `${timed.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${access_token}` } });
+      const signed = await assertion({ iss: 'k', sub: 'u@o.example', aud: timed.urls.login, exp: NOW_SECONDS + 60 }, a.key);
+      const { access_token } = (await postForm(`${timed.urls.login}/services/oauth2/token`, { grant_type: JWT_GRANT, assertion: signed })).body as { access_token: string };
+      const userinfo = () => call('GET', `${timed.urls.instance}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${access_token}` } });
       expect((await userinfo()).status).toBe(200);
       now += 7200 * 1000;
       expect((await userinfo()).status).toBe(401);
@@ -337,15 +337,15 @@ describe('authenticated endpoints', () => {
 
   it('POST /api/v2/query accepts a live Data Cloud token only', async () => {
     const { access_token } = await coreToken();
-    const dataCloud = (await postForm(`${sandbox.url}/services/a360/token`, {
+    const dataCloud = (await postForm(`${sandbox.urls.instance}/services/a360/token`, {
       grant_type: 'urn:salesforce:grant-type:external:cdp',
       subject_token: access_token,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
     })).body as { access_token: string };
-    const ok = await call('POST', `${sandbox.url}/api/v2/query`, { headers: { authorization: `Bearer ${dataCloud.access_token}` }, json: { sql: 'SELECT 1' } });
+    const ok = await call('POST', `${sandbox.urls.datacloud}/api/v2/query`, { headers: { authorization: `Bearer ${dataCloud.access_token}` }, json: { sql: 'SELECT 1' } });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ data: [], rowCount: 0, done: true });
-    const core = await call('POST', `${sandbox.url}/api/v2/query`, { headers: { authorization: `Bearer ${access_token}` }, json: { sql: 'SELECT 1' } });
+    const core = await call('POST', `${sandbox.urls.datacloud}/api/v2/query`, { headers: { authorization: `Bearer ${access_token}` }, json: { sql: 'SELECT 1' } });
     expect(core.status).toBe(401);
     expect(core.body).toEqual({ error: 'invalid_token', error_description: 'Data Cloud token is missing, unknown or expired' });
   });

@@ -19,7 +19,7 @@ beforeAll(async () => {
   for (const [type, developerName] of [['salesforce', 'sales_org'], ['datacloud', 'cloud_org']] as const) {
     const created = await call('POST', `${env.HEROKU_APPLINK_API_URL}/authorizations/${type}/jwt`, {
       headers: applinkHeaders(sandbox),
-      json: { alias: `applink:${developerName}`, client_id: env.SF_CLIENT_ID, developer_name: developerName, jwt_private_key: a.pem, login_url: sandbox.url, username: env.SF_USERNAME },
+      json: { alias: `applink:${developerName}`, client_id: env.SF_CLIENT_ID, developer_name: developerName, jwt_private_key: a.pem, login_url: sandbox.urls.login, username: env.SF_USERNAME },
     });
     expect(created.status).toBe(202);
   }
@@ -49,13 +49,13 @@ describe('@heroku/applink getAuthorization against the sandbox', () => {
     const org = await init().addons.applink.getAuthorization('sales_org');
     const stateOrg = sandbox.state.orgs[0]!;
     expect(org.id).toBe(stateOrg.id);
-    expect(org.domainUrl).toBe(sandbox.url);
+    expect(org.domainUrl).toBe(sandbox.urls.instance);
     expect(org.apiVersion).toBe('62.0');
     expect(org.user.username).toBe('ci@acme.example');
     expect(org.dataCloudApi).toBeUndefined();
     const token = org.dataApi.accessToken;
     expect(sandbox.state.liveToken(token, 'core')).toBeDefined();
-    const userinfo = await call('GET', `${sandbox.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+    const userinfo = await call('GET', `${sandbox.urls.instance}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
     expect(userinfo.status).toBe(200);
     // The SDK's own authenticated request goes to the instance URL with that token.
     const result = (await org.request(`services/data/v${org.apiVersion}/query?q=${encodeURIComponent('SELECT Id, Name FROM Organization')}`, {}, true)) as { totalSize: number };
@@ -77,6 +77,24 @@ describe('@heroku/applink getAuthorization against the sandbox', () => {
     expect(sandbox.state.liveToken(token, 'datacloud')).toBeDefined();
     const answer = await org.dataCloudApi!.query({ sql: 'SELECT 1' });
     expect(answer).toMatchObject({ rowCount: 0, done: true });
+  });
+
+  it('is caught when pointed at the Platform API host instead of the AppLink host', async () => {
+    process.env.HEROKU_APPLINK_API_URL = sandbox.env().HEROKU_APPLINK_API_URL!.replace(sandbox.urls.applink, sandbox.urls.platform);
+    await expect(init().addons.applink.getAuthorization('sales_org')).rejects.toThrow('Unable to get connection sales_org: HTTP Error Response: 404: Not Found');
+    expect(sandbox.requestLog.at(-1)).toMatchObject({ host: sandbox.urls.platform, route: 'unknown', status: 404 });
+  });
+
+  it('reads a Data Cloud authorization typed with the legacy DatacloudOrg as a Data Cloud org', async () => {
+    sandbox.state.configure({ dataCloudOrgType: 'DatacloudOrg' });
+    try {
+      const org = await init().addons.applink.getAuthorization('cloud_org');
+      expect(org.dataCloudApi).toBeDefined();
+      expect(await org.dataCloudApi!.query({ sql: 'SELECT 1' })).toMatchObject({ rowCount: 0, done: true });
+      expect(sandbox.requestLog.at(-1)).toMatchObject({ host: sandbox.urls.datacloud, route: 'datacloud.query', status: 200 });
+    } finally {
+      sandbox.state.configure({ dataCloudOrgType: 'DataCloudOrg' });
+    }
   });
 
   it("surfaces the sandbox's 404 for an unknown name", async () => {

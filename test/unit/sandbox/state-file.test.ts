@@ -61,13 +61,14 @@ describe('loadStateFile', () => {
     try {
       expect(sandbox.env()).toEqual({
         HEROKU_API_KEY: 'HRKU-fixture-api-key-0000000000000000',
-        HEROKU_API_URL: sandbox.url,
+        HEROKU_API_URL: sandbox.urls.platform,
+        HEROKU_HOST: sandbox.urls.platform,
         HEROKU_APP: 'acme-web',
         HEROKU_APP_NAME: 'acme-web',
         HEROKU_APP_ID: '0b5d2a3e-6f0c-4f36-9d3e-2a1c5b7e9f01',
-        HEROKU_APPLINK_API_URL: `${sandbox.url}/addons/5c8e1f2a-3b4d-4e6f-8a9b-0c1d2e3f4a5b`,
+        HEROKU_APPLINK_API_URL: `${sandbox.urls.applink}/addons/5c8e1f2a-3b4d-4e6f-8a9b-0c1d2e3f4a5b`,
         HEROKU_APPLINK_TOKEN: 'applink-fixture-token-acme-web',
-        SF_LOGIN_URL: sandbox.url,
+        SF_LOGIN_URL: sandbox.urls.login,
         SF_CLIENT_ID: '3MVG9fixture.Acme.ConsumerKey',
         SF_USERNAME: 'ci@acme.example',
       });
