@@ -32,7 +32,7 @@ async function settleAs(name: string, status: string): Promise<void> {
 describe('authorize when the authorization does not end authorized', () => {
   it.each(['disconnected', 'error'])('ends %s: exit 6, the authorization removed again, nothing on stdout', async (status) => {
     sandbox.state.configure({ settleDelayMs: 'never' });
-    const args = ['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--timeout', '60'];
+    const args = ['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--timeout', '60'];
     const [result] = await Promise.all([bin.run(args, platformEnv(sandbox)), settleAs('my_org', status)]);
     expect([result.exitCode, result.stdout]).toEqual([6, '']);
     expect(result.stderr).toContain(`Authorization my_org ended ${status}: The connection to the org was lost. The ${status} authorization was removed again, so the add-on is as it was.`);
