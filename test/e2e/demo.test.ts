@@ -11,10 +11,10 @@ describe('applink-jwt demo', () => {
     const result = await runBin(['demo'], { cwd: ROOT, timeoutMs: 90_000 });
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^applink-jwt demo: the whole flow against an in-process sandbox \(http:\/\/127\.0\.0\.1:\d+\)$/);
+    expect(lines[0]).toMatch(/^applink-jwt demo: the whole flow against an in-process sandbox \(Platform API http:\/\/127\.0\.0\.1:\d+\)$/);
     const steps = lines.filter((line) => /^\s?\d+\. /.test(line)).map((line) => line.replace(/^\s?\d+\. /, '').split(/\s{2,}/)[0]);
     expect(steps).toEqual([
-      'Start the sandbox (Salesforce, Platform API and AppLink doubles on 127.0.0.1)',
+      'Start the sandbox (Salesforce, Platform API and AppLink doubles on loopback)',
       'Generate an RSA key pair and a self-signed certificate',
       'Preflight: JWT bearer exchange with the Salesforce double',
       'Authorize demo_salesforce (Salesforce) on app acme-app',
@@ -29,7 +29,7 @@ describe('applink-jwt demo', () => {
     expect(result.stdout).toMatch(/Authorize demo_datacloud \(Data Cloud\) on app acme-app\s+\d+ ms\s+authorized \(org 00D\w+, DataCloudOrg\)/);
     expect(result.stdout).toMatch(/List the authorizations\s+\d+ ms\s+demo_salesforce: authorized, demo_datacloud: authorized/);
     // The SDK is a dev dependency, so it is installed here and must be the one that reads it.
-    expect(result.stdout).toMatch(/@heroku\/applink\)\s+\d+ ms\s+SDK getAuthorization\(\): org 00D\w+ at http:\/\/127\.0\.0\.1:\d+, user ci@acme\.example, an access token the Salesforce double issued/);
+    expect(result.stdout).toMatch(/@heroku\/applink\)\s+\d+ ms\s+SDK getAuthorization\(\): org 00D\w+ at http:\/\/127\.0\.0\.4:\d+, user ci@acme\.example, an access token the Salesforce double issued/);
     expect(result.stdout).toMatch(/^Done: 10 steps in [\d.]+ s, exit 0\./m);
     expect(demoLeaks(result.stdout + result.stderr)).toEqual([]);
   });
@@ -53,7 +53,7 @@ describe('applink-jwt demo', () => {
     try {
       const result = await runBin(['demo'], { cwd: elsewhere, timeoutMs: 90_000 });
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toMatch(/the SDK's GET \(the SDK could not be loaded \(Cannot find package '@heroku\/applink'.*\); same request, made directly\): org 00D\w+ at http:\/\/127\.0\.0\.1:\d+, user ci@acme\.example, an access token the Salesforce double issued/);
+      expect(result.stdout).toMatch(/the SDK's GET \(the SDK could not be loaded \(Cannot find package '@heroku\/applink'.*\); same request, made directly\): org 00D\w+ at http:\/\/127\.0\.0\.4:\d+, user ci@acme\.example, an access token the Salesforce double issued/);
       expect(demoLeaks(result.stdout + result.stderr)).toEqual([]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
