@@ -34,7 +34,7 @@ function envWithoutToken(extra: Record<string, string> = {}): Record<string, str
 
 async function writeNetrc(mode: number): Promise<string> {
   const path = join(dir, 'netrc');
-  const host = new URL(sandbox.url).host;
+  const host = new URL(sandbox.urls.platform).host;
   await writeFile(path, `machine ${host}\n  login ci@example.com\n  password ${sandbox.env().HEROKU_API_KEY}\n`);
   await chmod(path, mode);
   return path;
@@ -43,13 +43,13 @@ async function writeNetrc(mode: number): Promise<string> {
 describe('the Heroku token from netrc', () => {
   it('authorize works with only the netrc entry heroku login writes (no HEROKU_API_KEY)', async () => {
     const netrc = await writeNetrc(0o600);
-    const result = await bin.run(['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path], envWithoutToken({ NETRC: netrc }));
+    const result = await bin.run(['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path], envWithoutToken({ NETRC: netrc }));
     expect([result.exitCode, result.stderr]).toEqual([0, expect.any(String)]);
     expect(result.stdout.split('\n')[0]).toMatch(/^Authorized my_org \(Salesforce\) on add-on .* of app acme-app\.$/);
   });
 
   it('~/.netrc is read when NETRC is not set', async () => {
-    await writeFile(join(dir, '.netrc'), `machine ${new URL(sandbox.url).host} password ${sandbox.env().HEROKU_API_KEY}\n`, { mode: 0o600 });
+    await writeFile(join(dir, '.netrc'), `machine ${new URL(sandbox.urls.platform).host} password ${sandbox.env().HEROKU_API_KEY}\n`, { mode: 0o600 });
     const result = await bin.run(['list', '-a', 'acme-app'], envWithoutToken());
     expect([result.exitCode, result.stdout]).toEqual([0, expect.stringContaining('There are no Heroku AppLink authorizations')]);
   });
@@ -90,7 +90,7 @@ describe('the app from the git remotes', () => {
   it('one remote named heroku', async () => {
     await git('remote', 'add', 'heroku', 'https://git.heroku.com/acme-app.git');
     await git('remote', 'add', 'staging', 'git@heroku.com:acme-staging.git');
-    const result = await bin.run(['authorize', 'my_org', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path], env(), { cwd: dir });
+    const result = await bin.run(['authorize', 'my_org', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path], env(), { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('Using app acme-app from git remote heroku (pass -a/--app to choose another).');
     expect(result.stdout.split('\n')[0]).toMatch(/ of app acme-app\.$/);
@@ -129,7 +129,7 @@ describe('the app from the git remotes', () => {
 describe('the environment the neighbours use', () => {
   it('HEROKU_HOST points at the Platform API, with or without its scheme', async () => {
     const { HEROKU_API_URL: _url, ...env } = platformEnv(sandbox);
-    for (const host of [sandbox.url, new URL(sandbox.url).host]) {
+    for (const host of [sandbox.urls.platform, new URL(sandbox.urls.platform).host]) {
       const result = await bin.run(['list', '-a', 'acme-app'], { ...env, HEROKU_HOST: host });
       expect([result.exitCode, result.stdout]).toEqual([0, expect.stringContaining('on app acme-app')]);
     }
@@ -141,7 +141,7 @@ describe('the environment the neighbours use', () => {
   });
 
   it('SF_LOGIN_URL is the fallback of --login-url; --login-url and --instance-url win over it', async () => {
-    const env = { ...platformEnv(sandbox), SF_LOGIN_URL: sandbox.url };
+    const env = { ...platformEnv(sandbox), SF_LOGIN_URL: sandbox.urls.login };
     const verify = ['verify', '--jwt-key-file', keys[0]!.path];
     const fromEnv = await bin.run(verify, env);
     expect(fromEnv.exitCode).toBe(0);

@@ -29,7 +29,8 @@ beforeAll(async () => {
   [proxy, guarded, front] = await Promise.all([
     startTinyproxy(),
     startTinyproxy({ basicAuth: { user: PROXY_USER, password: PROXY_PASSWORD } }),
-    startTlsFront(dir, () => sandbox.url),
+    // The Platform API's paths to its host, the rest (the token endpoint) to the login host.
+    startTlsFront(dir, (path) => (path.startsWith('/apps') ? sandbox.urls.platform : sandbox.urls.login)),
   ]);
 });
 afterAll(async () => {
@@ -49,7 +50,7 @@ describe('through a proxy', () => {
     // The Platform API over https (the front); Salesforce (the login URL) and AppLink (its _API_URL)
     // over http: the sandbox's AppLink double logs in at the same login URL, and it does not trust the test CA.
     const env = { ...platformEnv(sandbox), HEROKU_API_URL: front.url, HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: front.caFile };
-    const result = await bin.run(authorizeArgs(sandbox.url), env);
+    const result = await bin.run(authorizeArgs(sandbox.urls.login), env);
     expect([result.exitCode, result.stdout.split('\n')[0]]).toEqual([0, expect.stringMatching(/^Authorized my_org \(Salesforce\) on add-on .* of app acme-app\.$/)]);
 
     const logged = await proxy.requests();
@@ -64,14 +65,15 @@ describe('through a proxy', () => {
     const direct = external().filter((entry) => entry.route === 'salesforce.token' || entry.route.startsWith('applink.'));
     expect(direct.filter((entry) => entry.route === 'salesforce.token')).toHaveLength(1);
     expect(direct.filter((entry) => entry.route.startsWith('applink.')).length).toBeGreaterThanOrEqual(2);
-    expect(forwarded).toEqual(direct.map((entry) => `${entry.method} ${sandbox.url}${entry.path}`));
+    expect(forwarded).toEqual(direct.map((entry) => `${entry.method} ${entry.host}${entry.path}`));
     // Nothing reached the sandbox except through the proxy (front requests + forwarded ones).
     expect(external()).toHaveLength(front.seen.length + forwarded.length);
   });
 
   it('NO_PROXY bypasses it (host:port, suffix, *); the requests still succeed', async () => {
-    const host = new URL(sandbox.url).host;
-    for (const noProxy of [host, '.0.0.1', 'example.com, 127.0.0.1', '*']) {
+    // list calls the Platform API and the AppLink API, each on its own host.
+    const [platform, applink] = [sandbox.urls.platform, sandbox.urls.applink].map((url) => new URL(url).host);
+    for (const noProxy of [`${platform},${applink}`, '.0.0.1,.0.0.2', 'example.com, 127.0.0.1, 127.0.0.2', '*']) {
       const env = { ...platformEnv(sandbox), HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: noProxy };
       const result = await bin.run(['list', '-a', 'acme-app'], env);
       expect([noProxy, result.exitCode]).toEqual([noProxy, 0]);
@@ -106,7 +108,7 @@ describe('through a proxy', () => {
     const plain = await bin.run(['list', '-a', 'acme-app'], env(guarded.url));
     expect([plain.exitCode, plain.stderr.split('\n')[0]]).toEqual([
       8,
-      `Error: The Heroku Platform API was not reached (GET ${sandbox.url}/apps/acme-app): the proxy http://127.0.0.1:${guarded.port} (from HTTP_PROXY) refused to forward the request to ${new URL(sandbox.url).host}: HTTP 407 Proxy Authentication Required.`,
+      `Error: The Heroku Platform API was not reached (GET ${sandbox.urls.platform}/apps/acme-app): the proxy http://127.0.0.1:${guarded.port} (from HTTP_PROXY) refused to forward the request to ${new URL(sandbox.urls.platform).host}: HTTP 407 Proxy Authentication Required.`,
     ]);
     for (const output of [ok, tunnel, plain]) {
       expect(output.stdout + output.stderr).not.toContain(PROXY_PASSWORD);
@@ -120,7 +122,7 @@ describe('through a proxy', () => {
     const closed = `http://${PROXY_USER}:${PROXY_PASSWORD}@127.0.0.1:9`;
     const result = await bin.run(['list', '-a', 'acme-app'], { ...platformEnv(sandbox), HTTP_PROXY: closed });
     expect(result.exitCode).toBe(8);
-    expect(result.stderr).toContain(`(GET ${sandbox.url}/apps/acme-app): ECONNREFUSED (proxy http://***@127.0.0.1:9 from HTTP_PROXY: connect ECONNREFUSED 127.0.0.1:9)`);
+    expect(result.stderr).toContain(`(GET ${sandbox.urls.platform}/apps/acme-app): ECONNREFUSED (proxy http://***@127.0.0.1:9 from HTTP_PROXY: connect ECONNREFUSED 127.0.0.1:9)`);
     expect(result.stderr).not.toContain(PROXY_PASSWORD);
   });
 });

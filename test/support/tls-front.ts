@@ -30,12 +30,12 @@ async function makeCertificates(dir: string): Promise<{ caFile: string; key: str
 }
 
 /** Starts the https front in `dir`, forwarding to `target()` (read per request: the sandbox changes per test). */
-export async function startTlsFront(dir: string, target: () => string): Promise<TlsFront> {
+export async function startTlsFront(dir: string, target: (path: string) => string): Promise<TlsFront> {
   const { caFile, key, cert } = await makeCertificates(dir);
   const seen: string[] = [];
   const server: Server = createServer({ key, cert }, (req, res) => {
     seen.push(req.url ?? '');
-    const to = new URL(req.url ?? '/', target());
+    const to = new URL(req.url ?? '/', target(req.url ?? '/'));
     const forward = httpRequest(to, { method: req.method, headers: { ...req.headers, host: to.host } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
