@@ -26,14 +26,14 @@ async function expectRedacted(args: string[], env: Record<string, string>, exitC
 describe('a service echoing the secrets it received', () => {
   it('authorize: the failed authorization quoting the posted key (unknown certificate, no preflight)', async () => {
     sandbox.state.configure({ echoSecrets: true });
-    await expectRedacted(['authorize', 'echo_org', ...app, '--login-url', sandbox.url, '--jwt-key-file', keys[1]!.path, '--no-preflight'], platformEnv(sandbox), 6);
+    await expectRedacted(['authorize', 'echo_org', ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[1]!.path, '--no-preflight'], platformEnv(sandbox), 6);
   });
 
   it('authorize and verify: Salesforce quoting the assertion', async () => {
     sandbox.state.configure({ echoSecrets: true });
     // keys[1]'s certificate is not registered: Salesforce refuses the assertion.
-    await expectRedacted(['verify', '--login-url', sandbox.url, '--jwt-key-file', keys[1]!.path], platformEnv(sandbox), 4);
-    await expectRedacted(['authorize', 'echo_org', ...app, '--login-url', sandbox.url, '--jwt-key-file', keys[1]!.path], platformEnv(sandbox), 4);
+    await expectRedacted(['verify', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[1]!.path], platformEnv(sandbox), 4);
+    await expectRedacted(['authorize', 'echo_org', ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[1]!.path], platformEnv(sandbox), 4);
   });
 
   it('list, info and remove: the Platform API quoting HEROKU_API_KEY, the AppLink API the add-on token and SSO payload', async () => {
@@ -51,6 +51,6 @@ describe('a service echoing the secrets it received', () => {
   it('authorize: the AppLink API quoting the posted key in a refusal (a message that looks like a key is not shown at all)', async () => {
     sandbox.state.configure({ echoSecrets: true });
     sandbox.faults.fail('applink.create', 422, 2);
-    await expectRedacted(['authorize', 'echo_org', ...app, '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--no-preflight'], platformEnv(sandbox), 5, '[not shown');
+    await expectRedacted(['authorize', 'echo_org', ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--no-preflight'], platformEnv(sandbox), 5, '[not shown');
   });
 });

@@ -13,7 +13,7 @@ sandboxPerTest(1, (current) => ({ keys, sandbox, bin } = current));
 
 const app = ['-a', 'acme-app'];
 async function authorize(name: string) {
-  const result = await bin.run(['authorize', name, ...app, '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--no-preflight'], platformEnv(sandbox));
+  const result = await bin.run(['authorize', name, ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--no-preflight'], platformEnv(sandbox));
   expect(result.exitCode).toBe(0);
 }
 const applinkRequests = () => sandbox.requestLog.filter((entry) => entry.route.startsWith('applink.') || entry.route === 'unknown');
