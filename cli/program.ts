@@ -289,8 +289,27 @@ Examples:
     .option('--port <port>', 'port every service listens on (0: any free port)', parseInteger('--port', 0, 65535), 0)
     .option('--state <file>', 'YAML file with the orgs, apps, users and add-ons to serve')
     .option('--cert-file <path>', 'certificate (PEM) to register with the first external client app')
+    .option('--app <name>', "name of the default Heroku app (the state's first app; default acme-app)")
+    .option('--env-out <file>', 'write the export lines to this file once the sandbox answers (mode 0600; removed when it stops; not --env-file, which Node.js itself takes)')
+    .option('--fault <route=spec>', 'inject a fault into a route: <status>[x<n>][@after], 429[:<seconds>], reset[@before], latency:<ms>, random:<probability> (repeatable)', collect, [] as string[])
+    .option('--seed <n>', 'seed of the random faults, to replay a run', parseInteger('--seed', 0, 2_147_483_647))
+    .option('--print-state', 'print a commented template of the --state file and exit', false)
     .option('--json', 'print the environment as one JSON line', false)
-    .addHelpText('after', '\nExamples:\n  $ applink-jwt sandbox --port 4010 --cert-file keys/server.crt\n  $ applink-jwt sandbox --state sandbox.yml --json\n')
+    .addHelpText(
+      'after',
+      `
+Routes for --fault: salesforce.token, salesforce.a360, salesforce.userinfo, salesforce.identity,
+salesforce.query, datacloud.query, platform.app, platform.addons, platform.attachments,
+platform.config-vars, platform.sso, applink.create, applink.list, applink.get, applink.delete;
+a prefix such as applink.*, or * for all.
+
+Examples:
+  $ applink-jwt sandbox --cert-file keys/server.crt --env-out sandbox.env &
+  $ applink-jwt sandbox --print-state > sandbox.yml && applink-jwt sandbox --state sandbox.yml --env-out env.sh
+  $ applink-jwt sandbox --fault salesforce.token=503x2 --fault 'applink.create=429:2' --fault 'platform.*=latency:500'
+  $ applink-jwt sandbox --fault 'applink.*=random:0.3' --seed 42 --json
+`,
+    )
     .action(
       action(
         async () => (await import('./commands/sandbox.js')).runSandbox,
@@ -298,6 +317,11 @@ Examples:
           port: options.port as number,
           state: options.state as string | undefined,
           certFile: options.certFile as string | undefined,
+          app: options.app as string | undefined,
+          envFile: options.envOut as string | undefined,
+          faults: options.fault as string[],
+          seed: options.seed as number | undefined,
+          printState: Boolean(options.printState),
           json: Boolean(options.json),
         }),
       ),

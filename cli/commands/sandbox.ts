@@ -1,25 +1,43 @@
 /**
  * `applink-jwt sandbox`: runs the local doubles of Salesforce, the Heroku Platform API and the
- * AppLink API on 127.0.0.1, prints the environment that points the CLI and the SDK at them, and
- * serves until SIGINT/SIGTERM (`deps.signal`), then closes every socket and exits 0.
+ * AppLink API on loopback (one address per service), prints the environment that points the CLI
+ * and the SDK at them (and writes it to `--env-out` once ready), and serves until SIGINT/SIGTERM
+ * (`deps.signal`), then closes every socket, removes the env file and exits 0. `--print-state`
+ * prints the state file template instead.
  */
 import { resolve } from 'node:path';
 import type { Deps } from '../deps.js';
 import { AppError, InputError } from '../errors.js';
+import { writeFilesAtomically } from '../keys/write-file.js';
 import type { CommandResult } from '../output.js';
+import { parseFaults } from '../sandbox/fault-spec.js';
 import { startSandbox, type Sandbox, type SandboxUrls } from '../sandbox/server.js';
 import { loadStateFile } from '../sandbox/state-file.js';
-import type { SandboxStateInput } from '../sandbox/state.js';
+import { STATE_TEMPLATE } from '../sandbox/state-template.js';
+import { DEFAULT_STATE_INPUT, withDefaultAppName, type SandboxStateInput } from '../sandbox/state.js';
 
 export interface SandboxCommandOptions {
-  /** Port on 127.0.0.1; 0 for any free port. */
+  /** Port every service listens on; 0 for any free port. */
   port: number;
   /** YAML state file. */
   state?: string;
   /** Certificate (PEM) to register with the first external client app at start. */
   certFile?: string;
+  /** Name of the default app (the state's first app). */
+  app?: string;
+  /** `--fault <route>=<spec>` values, in order. */
+  faults?: string[];
+  /** Seed of the random faults (`random:<probability>`). */
+  seed?: number;
+  /** File the `export` lines are written to once the sandbox is ready (removed when it stops). */
+  envFile?: string;
+  /** Print the state file template and exit. */
+  printState?: boolean;
   json: boolean;
 }
+
+/** The first line of an env file this command wrote: only such a file is replaced or removed. */
+export const ENV_FILE_HEADER = '# applink-jwt sandbox environment';
 
 export interface SandboxStartedDocument {
   /** The Platform API's origin (HEROKU_API_URL). */
@@ -32,6 +50,11 @@ export interface SandboxStartedDocument {
   sharedReason?: string;
   env: Record<string, string>;
   certificateRegistration: { route: string; clientId: string | null; registered: boolean };
+  /** The `--fault` values in force, and the seed of the random ones. */
+  faults: string[];
+  seed?: number;
+  /** Where the environment was written (`--env-out`). */
+  envFile?: string;
 }
 
 /** `export NAME='value'` with the value single-quoted for POSIX shells. */
@@ -42,6 +65,7 @@ function exportLine(name: string, value: string): string {
 async function start(options: SandboxCommandOptions, deps: Deps): Promise<Sandbox> {
   let state: SandboxStateInput | undefined;
   if (options.state) state = await loadStateFile(options.state, deps);
+  if (options.app !== undefined) state = withDefaultAppName(state ?? DEFAULT_STATE_INPUT, options.app, options.state ? `--app (with --state ${options.state})` : '--app');
   try {
     return await startSandbox({ port: options.port, state });
   } catch (error) {
@@ -79,6 +103,47 @@ async function registerCertificateFile(sandbox: Sandbox, certFile: string, deps:
   }
 }
 
+/** Applies the `--fault` values and `--seed`; the seed of random faults is printed so a run can be replayed. */
+function applyFaults(sandbox: Sandbox, options: SandboxCommandOptions, deps: Deps): number | undefined {
+  const parsed = parseFaults(options.faults ?? [], sandbox.routes.map((route) => route.name).filter((name) => !name.startsWith('control.')));
+  if (options.seed !== undefined && !parsed.random) {
+    throw new InputError('ERR_SANDBOX_FAULT', `--seed ${options.seed} has no random faults to seed.`, {
+      hint: "Add a random fault, e.g. --fault 'applink.*=random:0.3', or leave --seed out.",
+    });
+  }
+  for (const rule of parsed.rules) sandbox.faults.add(rule);
+  if (!parsed.random) return undefined;
+  const seed = options.seed ?? deps.now() % 1_000_000;
+  sandbox.faults.random({ seed, probability: parsed.random.probability, routes: parsed.random.routes });
+  return seed;
+}
+
+/** Whether `path` holds an env file this command wrote (or nothing). Anything else is never touched. */
+async function envFileState(path: string, deps: Deps, given: string): Promise<'absent' | 'ours'> {
+  let text: string;
+  try {
+    text = await deps.fs.readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw new InputError('ERR_SANDBOX_ENV_OUT', `Cannot use --env-out ${given} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
+      hint: 'Give a path in a writable directory, e.g. --env-out sandbox.env.',
+      cause: error,
+    });
+  }
+  if (text.startsWith(ENV_FILE_HEADER)) return 'ours';
+  throw new InputError('ERR_SANDBOX_ENV_OUT', `--env-out ${given} exists and was not written by applink-jwt sandbox; it is left as it is.`, {
+    hint: 'Choose a new file name (the sandbox writes it when ready and removes it when it stops), or remove that file.',
+  });
+}
+
+function envFileText(env: Record<string, string>): string {
+  return [
+    `${ENV_FILE_HEADER}: load it with . <file> (written once the sandbox was ready; removed when it stops).`,
+    ...Object.entries(env).map(([name, value]) => exportLine(name, value)),
+    '',
+  ].join('\n');
+}
+
 const SERVICE_NAMES: Record<keyof SandboxUrls, string> = {
   platform: 'Heroku Platform API',
   applink: 'AppLink API',
@@ -102,6 +167,10 @@ function startedText(sandbox: Sandbox, document: SandboxStartedDocument): string
     ...Object.entries(document.env).map(([name, value]) => exportLine(name, value)),
     '',
   );
+  if (document.faults.length > 0) {
+    lines.push(`# Faults: ${document.faults.join(' ')}${document.seed === undefined ? '' : ` (random faults seed ${document.seed}: --seed ${document.seed} replays them)`}`, '');
+  }
+  if (document.envFile) lines.push(`# Written to ${document.envFile} (load it with: . ${document.envFile}).`, '');
   if (registered) {
     lines.push(`# Certificate registered with the external client app ${clientId}.`);
   } else if (clientId) {
@@ -117,8 +186,14 @@ function startedText(sandbox: Sandbox, document: SandboxStartedDocument): string
 
 /** Starts the sandbox, prints how to use it, and serves until `deps.signal` aborts. */
 export async function runSandbox(options: SandboxCommandOptions, deps: Deps): Promise<CommandResult> {
+  if (options.printState) return { json: { stateTemplate: STATE_TEMPLATE }, text: STATE_TEMPLATE.trimEnd() };
+  const envFile = options.envFile === undefined ? undefined : resolve(deps.cwd, options.envFile);
+  // A stale file from an earlier run goes first, so a script waiting for the file never reads it.
+  if (envFile && (await envFileState(envFile, deps, options.envFile!)) === 'ours') await deps.fs.rm(envFile, { force: true });
   const sandbox = await start(options, deps);
+  let wroteEnvFile = false;
   try {
+    const seed = applyFaults(sandbox, options, deps);
     if (options.certFile) await registerCertificateFile(sandbox, options.certFile, deps);
     const firstApp = sandbox.state.externalClientApps[0];
     const document: SandboxStartedDocument = {
@@ -132,7 +207,21 @@ export async function runSandbox(options: SandboxCommandOptions, deps: Deps): Pr
         clientId: firstApp?.consumerKey ?? null,
         registered: Boolean(firstApp?.certificatePem),
       },
+      faults: [...(options.faults ?? [])],
+      ...(seed === undefined ? {} : { seed }),
+      ...(options.envFile === undefined ? {} : { envFile: options.envFile }),
     };
+    if (envFile) {
+      try {
+        await writeFilesAtomically(deps.fs, [{ path: envFile, content: envFileText(document.env), mode: 0o600 }]);
+        wroteEnvFile = true;
+      } catch (error) {
+        throw new InputError('ERR_SANDBOX_ENV_OUT', `Cannot write --env-out ${options.envFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, {
+          hint: 'Give a path in a writable directory, e.g. --env-out sandbox.env.',
+          cause: error,
+        });
+      }
+    }
     // Printed now, not as the result: the result only comes when the sandbox stops. With --json
     // this is one line, so a script can read the first line and parse it.
     deps.stdout(options.json ? `${JSON.stringify(document)}\n` : startedText(sandbox, document));
@@ -149,5 +238,6 @@ export async function runSandbox(options: SandboxCommandOptions, deps: Deps): Pr
     };
   } finally {
     await sandbox.close();
+    if (wroteEnvFile && envFile && (await envFileState(envFile, deps, options.envFile!).catch(() => 'absent')) === 'ours') await deps.fs.rm(envFile, { force: true });
   }
 }

@@ -246,6 +246,31 @@ export const DEFAULT_STATE_INPUT: SandboxStateInput = {
   apps: [{ name: 'acme-app', addons: [{ name: 'applink-sandbox-1', attachments: [{ name: 'HEROKU_APPLINK' }] }] }],
 };
 
+/** Heroku's app name rule: 3-30 characters, lower-case letters, digits and dashes, a letter first. */
+const APP_NAME = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/;
+
+/**
+ * The state with its first app renamed to `name` (`applink-jwt sandbox --app`); attachments that
+ * name the old app by name follow. `source` names the input in errors.
+ */
+export function withDefaultAppName(input: SandboxStateInput, name: string, source: string): SandboxStateInput {
+  const hint = 'Give a Heroku app name: 3-30 lower-case letters, digits and dashes, starting with a letter (e.g. --app acme-app).';
+  if (!APP_NAME.test(name)) throw new InputError('ERR_SANDBOX_APP', `${source} "${name}" is not a Heroku app name.`, { hint });
+  const [first, ...rest] = input.apps ?? [];
+  if (!first) throw new InputError('ERR_SANDBOX_APP', `${source}: the state has no app to name.`, { hint: 'Add an app under apps: in the state file, or leave --app out.' });
+  if (rest.some((app) => app.name === name)) throw new InputError('ERR_SANDBOX_APP', `${source}: another app of the state is already named ${name}.`, { hint });
+  const renamed = (app: string | undefined) => (app === first.name ? name : app);
+  return {
+    ...input,
+    apps: [{ ...first, name }, ...rest].map((app) => ({
+      ...app,
+      ...(app.addons
+        ? { addons: app.addons.map((addon) => ({ ...addon, ...(addon.attachments ? { attachments: addon.attachments.map((attachment) => (attachment.app === undefined ? attachment : { ...attachment, app: renamed(attachment.app)! })) } : {}) })) }
+        : {}),
+    })),
+  };
+}
+
 /** The SHA-256 fingerprint (`SHA256:<base64>` of the SPKI DER) of a key, private or public, or a PEM. */
 export function keyFingerprint(key: KeyObject | string): string {
   const publicKey = typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key);
