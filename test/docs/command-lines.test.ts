@@ -1,6 +1,6 @@
 /**
- * Every command line shown in README.md and docs/*.md runs here, against the sandbox, with the
- * built binary; its exit code is checked.
+ * Every command line shown in README.md and docs/*.md runs here, with the built binary, against a
+ * real `applink-jwt sandbox` process; its exit code is checked.
  *
  * Convention (what a page must do):
  * - Commands live in ```sh blocks; blocks in other languages (yaml, js, ts) are not run.
@@ -11,39 +11,37 @@
  *   blank line or the end of the block.
  * - Every other command must exit 0, unless its trailing comment says `(exit N)`.
  *
- * How they run (a representative transformation of what a user types):
- * - Each page is one bash session (exports carry over between its blocks), in a new empty
- *   directory, with the sandbox's variables exported (`HEROKU_API_KEY`, `HEROKU_API_URL`,
- *   `HEROKU_APP=my-app`, `HEROKU_APPLINK_*`, `HEROKU_APP_ID`, `SF_LOGIN_URL`, `SF_CLIENT_ID`,
- *   `SF_USERNAME`). The sandbox's Heroku app is `my-app`, as in the examples.
- * - `applink-jwt` is a script on the PATH that runs `node dist/main.js`; `npx applink-jwt` is
- *   rewritten to `applink-jwt`.
- * - https URLs of `*.salesforce.com` and `*.force.com` hosts are rewritten to the sandbox's URL.
- * - `applink-jwt keys generate --dir D` also registers `D/server.crt` with the sandbox's external
- *   client app: the "upload server.crt to Salesforce" step, which is done in Setup in real life.
- * - `applink-jwt sandbox ...` serves for 4 seconds and then gets SIGINT (it must exit 0); a
- *   backgrounded one is stopped by the page's own `kill`. Its `--port N` becomes `--port 0`: a
- *   page's fixed port (4010) may be taken by a sandbox the reader runs, or by a parallel test.
- * - `npm ci` is a no-op (this test runs after it); `npm test` is a no-op (this run is it; the last
- *   test checks that `.ci/run` runs exactly those two); `npm run demo` runs `applink-jwt demo`.
- *   The development scripts run in the repository: `npm run orb:pack` and `npm run orb:validate`
- *   as they are; `npm run docs` with `--check` (it must not rewrite the pages under test);
- *   `npm run build` as its type-check (the bundle is the one this run uses: rebuilding it under
- *   the other tests would race them); `npm run bench` as the bench script with 2 runs instead of
- *   15 (same reason, and time). Any other `npm` command must be marked.
- * - Every output is scanned for the private keys the page generated and the access tokens the
- *   sandbox issued (the sandbox's own HEROKU_API_KEY and add-on token are printed on purpose by
- *   `applink-jwt sandbox`).
+ * How they run, as a user would:
+ * - Each page is one bash session (exports carry over between its blocks) in a new empty
+ *   directory, with `applink-jwt` on the PATH (the built binary).
+ * - Before the page, `applink-jwt sandbox --env-out docs-test.env` starts in that directory, and
+ *   the session first loads what it wrote (`. ./docs-test.env`): `HEROKU_API_KEY`,
+ *   `HEROKU_API_URL`, `HEROKU_HOST`, `HEROKU_APP=acme-app`, `HEROKU_APP_ID`, `HEROKU_APPLINK_*`,
+ *   `SF_LOGIN_URL`, `SF_CLIENT_ID`, `SF_USERNAME`. After the page it gets SIGINT and must exit 0
+ *   and remove that file. Background jobs a page leaves running get SIGINT too.
+ * - The pages under docs/ run exactly as written: no command is rewritten. A page uploads its
+ *   certificates itself (a `curl` to the sandbox's certificates route, where Setup would be used
+ *   with a real org) and passes the login URL as `"$SF_LOGIN_URL"`.
+ * - README.md alone is mapped (see `transformCommand`): its quick start is written for real
+ *   accounts (`-a my-app`, whose sandbox is started with `--app my-app`; Salesforce URLs become
+ *   `"$SF_LOGIN_URL"`; `keys generate --dir D` is followed by the sandbox upload of D/server.crt),
+ *   and its development commands run in the repository: `npm ci` and `npm test` are no-ops (this
+ *   run is them; the last test checks that `.ci/run` runs exactly those two), `npm run demo` runs
+ *   `applink-jwt demo`, `npm run orb:pack` and `npm run orb:validate` as they are, `npm run docs`
+ *   with `--check` (it must not rewrite the pages under test), `npm run build` as its type-check
+ *   (rebuilding the bundle under the other tests would race them), `npm run bench` with 2 runs
+ *   instead of 15. Any other `npm` command must be marked.
+ * - Every output is scanned for the private keys the page generated and for anything shaped like
+ *   an access token, a JWT or a key (the sandbox's own HEROKU_API_KEY and add-on token are printed
+ *   on purpose by `applink-jwt sandbox`).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
-import { DEFAULT_STATE_INPUT } from '../../cli/sandbox/state.js';
 import { BIN, ROOT } from '../support/harness.js';
-import { findSecrets } from '../support/leak-guard.js';
+import { findSecrets, findSecretShapes } from '../support/leak-guard.js';
 
 /** A command to run, where it is shown, and the exit code the page promises. */
 export interface DocCommand {
@@ -100,12 +98,11 @@ export function extractCommands(file: string, markdown: string): { run: DocComma
   return { run, skipped };
 }
 
-/** The command as the test runs it (see the convention above). */
-export function transformCommand(text: string, sandboxUrl: string): string {
+/** A README command as the test runs it (see the convention above); docs/ pages are never mapped. */
+export function transformCommand(text: string): string {
   let out = text
     .replace(/\bnpx (--yes )?applink-jwt(@\S+)?/g, 'applink-jwt')
-    .replace(/https:\/\/[a-z0-9.-]*\.(salesforce|force)\.com\b/gi, sandboxUrl)
-    .replace(/(\bapplink-jwt sandbox\b[^#\n]*?--port[ =])\d+/g, (_match, before: string) => `${before}0`)
+    .replace(/https:\/\/[a-z0-9.-]*\.(salesforce|force)\.com\b/gi, '"$SF_LOGIN_URL"')
     .replace(/\bnpm ci\b/g, ':')
     .replace(/\bnpm test\b/g, ':')
     .replace(/\bnpm run demo\b/g, 'applink-jwt demo')
@@ -114,36 +111,48 @@ export function transformCommand(text: string, sandboxUrl: string): string {
     .replace(/\bnpm run build\b/g, '(cd "$DOCS_ROOT" && npx tsc --noEmit -p tsconfig.json)')
     .replace(/\bnpm run bench\b/g, '(cd "$DOCS_ROOT" && BENCH_RUNS=2 node scripts/run-ts.mjs scripts/bench.ts)');
   if (/\bnpm\b(?! run --silent (orb:pack|orb:validate|docs -- --check)\))/.test(out.replace(/#.*$/, ''))) throw new Error(`Unmarked npm command: ${text} (run it here, or mark it "# not run by the docs test: <reason>")`);
+  const keysDir = /^applink-jwt keys generate\b.*--dir (\S+)/.exec(out)?.[1];
+  if (keysDir) out = `${out} && curl -sS -o /dev/null --fail --data-binary @${keysDir}/server.crt "$SF_LOGIN_URL/__sandbox/certificates"`;
   return out;
 }
 
 const WRAPPER = `#!/usr/bin/env bash
-# applink-jwt for the docs test: the built binary; "keys generate" also uploads the certificate to the sandbox.
-if [ "$1" = sandbox ]; then exec timeout --preserve-status -s INT 4 node "$DOCS_BIN" "$@"; fi
-node "$DOCS_BIN" "$@"
-rc=$?
-if [ "$rc" -eq 0 ] && [ "$1" = keys ] && [ "$2" = generate ]; then
-  dir=.; prev=
-  for arg in "$@"; do [ "$prev" = --dir ] && dir=$arg; prev=$arg; done
-  node -e 'fetch(process.argv[1], { method: "POST", body: require("fs").readFileSync(process.argv[2], "utf8") }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \\
-    "$DOCS_SANDBOX_URL/__sandbox/certificates" "$dir/server.crt" || { echo "docs test: could not register $dir/server.crt" >&2; exit 99; }
-fi
-exit "$rc"
+# applink-jwt for the docs test: the built binary, nothing else.
+exec node "$DOCS_BIN" "$@"
 `;
 
-const PAGES = ['README.md', 'docs/commands.md', 'docs/troubleshooting.md', 'docs/security.md', 'docs/rotation.md', 'docs/sandbox.md'];
+/** The pages that run exactly as written. */
+const LITERAL_PAGES = ['docs/commands.md', 'docs/troubleshooting.md', 'docs/security.md', 'docs/rotation.md', 'docs/sandbox.md'];
+const PAGES = ['README.md', ...LITERAL_PAGES];
 
 let scratch: string;
 const outputs: string[] = [];
 const keyFiles: string[] = [];
-const accessTokens: string[] = [];
+const ENV_FILE = 'docs-test.env';
 
-/** A sandbox for one page (its Heroku app is `my-app`), so pages do not depend on each other. */
-function startPageSandbox(): Promise<Sandbox> {
-  return startSandbox({
-    settleDelayMs: 0,
-    state: { ...DEFAULT_STATE_INPUT, apps: [{ name: 'my-app', addons: [{ name: 'applink-my-app', attachments: [{ name: 'HEROKU_APPLINK' }] }] }] },
-  });
+/**
+ * `applink-jwt sandbox --env-out docs-test.env` in `work`, as a user starts it; resolves once the
+ * file is written (the sandbox answers then), with a way to stop it (SIGINT) and its result.
+ */
+async function startPageSandbox(work: string, extraArgs: string[]) {
+  const child = execa(process.execPath, [BIN, 'sandbox', '--env-out', ENV_FILE, ...extraArgs], { cwd: work, env: { PATH: process.env.PATH, HOME: work }, extendEnv: false, reject: false, all: true });
+  let exited = false;
+  void child.then(() => (exited = true));
+  for (let waited = 0; ; waited += 50) {
+    try {
+      await stat(join(work, ENV_FILE));
+      break;
+    } catch {
+      if (exited || waited > 30_000) throw new Error(`applink-jwt sandbox did not write ${ENV_FILE}: ${String((await child).all)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    async stop() {
+      child.kill('SIGINT');
+      return child;
+    },
+  };
 }
 
 async function findKeys(dir: string): Promise<string[]> {
@@ -176,24 +185,27 @@ describe('command lines in README.md and docs/', () => {
     const work = join(scratch, page.replace(/\W+/g, '-'));
     await mkdir(work);
     const rcFile = join(scratch, `${page.replace(/\W+/g, '-')}.rc`);
-    const script = (url: string) =>
-      ['set +e', ...run.flatMap((command, index) => [transformCommand(command.text, url), `printf '%s %s\\n' ${index} "$?" >> "$DOCS_RC_FILE"`]), 'wait'].join('\n');
-    const sandbox = await startPageSandbox();
-    const env = {
-      PATH: `${join(scratch, 'bin')}:${process.env.PATH}`,
-      HOME: work,
-      ...sandbox.env(),
-      DOCS_BIN: BIN,
-      DOCS_SANDBOX_URL: sandbox.urls.login,
-      DOCS_RC_FILE: rcFile,
-      DOCS_ROOT: ROOT,
-    };
+    const literal = LITERAL_PAGES.includes(page);
+    const script = [
+      'set +e',
+      `. ./${ENV_FILE}`,
+      ...run.flatMap((command, index) => [literal ? command.text : transformCommand(command.text), `printf '%s %s\\n' ${index} "$?" >> "$DOCS_RC_FILE"`]),
+      // What the page left running in the background is stopped as Ctrl-C would.
+      'for job in $(jobs -p); do kill -INT "$job"; done',
+      'wait',
+    ].join('\n');
+    const sandbox = await startPageSandbox(work, literal ? [] : ['--app', 'my-app']);
+    const env = { PATH: `${join(scratch, 'bin')}:${process.env.PATH}`, HOME: work, DOCS_BIN: BIN, DOCS_RC_FILE: rcFile, DOCS_ROOT: ROOT };
+    let stopped: Awaited<ReturnType<Awaited<ReturnType<typeof startPageSandbox>>['stop']>> | undefined;
     const result = await Promise.resolve()
-      .then(() => execa('bash', ['-c', script(sandbox.urls.login)], { cwd: work, env, extendEnv: false, reject: false, timeout: 120000, all: true }))
-      .finally(() => sandbox.close());
+      .then(() => execa('bash', ['-c', script], { cwd: work, env, extendEnv: false, reject: false, timeout: 120000, all: true }))
+      .finally(async () => {
+        stopped = await sandbox.stop();
+      });
     outputs.push(String(result.all));
-    accessTokens.push(...sandbox.state.tokens.keys());
     keyFiles.push(...(await findKeys(work)));
+    expect([stopped?.exitCode, String(stopped?.all).trimEnd().split('\n').at(-1)]).toEqual([0, expect.stringMatching(/^Sandbox stopped \(SIGINT\) after \d+ requests?\.$/)]);
+    await expect(stat(join(work, ENV_FILE))).rejects.toThrow(/ENOENT/);
 
     const codes = new Map((await readFile(rcFile, 'utf8')).trim().split('\n').map((line) => line.split(' ').map(Number) as [number, number]));
     const wrong = run
@@ -203,10 +215,11 @@ describe('command lines in README.md and docs/', () => {
     if (wrong.length > 0) throw new Error(`${wrong.join('\n')}\n\nOutput:\n${String(result.all).slice(-6000)}`);
   }, 180000);
 
-  it('printed no private key and no access token', () => {
+  it('printed no private key, and nothing shaped like an access token, a JWT or a key', () => {
     expect(keyFiles.length).toBeGreaterThan(3);
-    expect(accessTokens.length).toBeGreaterThan(3);
-    expect(findSecrets(outputs, { privateKeys: keyFiles, tokens: accessTokens })).toEqual([]);
+    expect(findSecrets(outputs, { privateKeys: keyFiles })).toEqual([]);
+    // The sandbox's own HEROKU_API_KEY and add-on token are printed on purpose by applink-jwt sandbox.
+    expect(findSecretShapes(outputs).filter((finding) => !/^(the sandbox HEROKU_API_KEY|an add-on token) /.test(finding))).toEqual([]);
   });
 
   it('shows the set-up commands CI runs: .ci/run runs npm ci and npm test, as README says', async () => {
@@ -251,16 +264,15 @@ describe('extractCommands', () => {
     ]);
   });
 
-  it('transforms npx, Salesforce URLs and npm, and refuses an unmarked npm command', () => {
-    expect(transformCommand('npx --yes applink-jwt@0.1 verify --login-url https://acme.my.salesforce.com', 'http://127.0.0.1:9')).toBe('applink-jwt verify --login-url http://127.0.0.1:9');
-    expect(transformCommand('npm ci && npm run demo', 'u')).toBe(': && applink-jwt demo');
-    expect(transformCommand('applink-jwt sandbox --port 4010 --cert-file k.crt   # port 4010', 'u')).toBe('applink-jwt sandbox --port 0 --cert-file k.crt   # port 4010');
-    expect(transformCommand('npx applink-jwt sandbox --json --port=4010 &', 'u')).toBe('applink-jwt sandbox --json --port=0 &');
-    expect(transformCommand('applink-jwt verify --login-url http://acme.my.salesforce.com', 'u')).toBe('applink-jwt verify --login-url http://acme.my.salesforce.com');
-    expect(transformCommand('npm run orb:validate   # checks', 'u')).toBe('(cd "$DOCS_ROOT" && npm run --silent orb:validate)   # checks');
-    expect(transformCommand('npm run docs', 'u')).toBe('(cd "$DOCS_ROOT" && npm run --silent docs -- --check)');
-    expect(transformCommand('npm run bench', 'u')).toBe('(cd "$DOCS_ROOT" && BENCH_RUNS=2 node scripts/run-ts.mjs scripts/bench.ts)');
-    expect(() => transformCommand('npm run lint', 'u')).toThrow('Unmarked npm command: npm run lint');
-    expect(() => transformCommand('npm install left-pad', 'u')).toThrow('Unmarked npm command: npm install left-pad');
+  it('maps README commands: npx, Salesforce URLs, the certificate upload after keys generate, npm; refuses an unmarked npm command', () => {
+    expect(transformCommand('npx --yes applink-jwt@0.1 verify --login-url https://acme.my.salesforce.com')).toBe('applink-jwt verify --login-url "$SF_LOGIN_URL"');
+    expect(transformCommand('npm ci && npm run demo')).toBe(': && applink-jwt demo');
+    expect(transformCommand('applink-jwt verify --login-url http://acme.my.salesforce.com')).toBe('applink-jwt verify --login-url http://acme.my.salesforce.com');
+    expect(transformCommand('applink-jwt keys generate --dir keys')).toBe('applink-jwt keys generate --dir keys && curl -sS -o /dev/null --fail --data-binary @keys/server.crt "$SF_LOGIN_URL/__sandbox/certificates"');
+    expect(transformCommand('npm run orb:validate   # checks')).toBe('(cd "$DOCS_ROOT" && npm run --silent orb:validate)   # checks');
+    expect(transformCommand('npm run docs')).toBe('(cd "$DOCS_ROOT" && npm run --silent docs -- --check)');
+    expect(transformCommand('npm run bench')).toBe('(cd "$DOCS_ROOT" && BENCH_RUNS=2 node scripts/run-ts.mjs scripts/bench.ts)');
+    expect(() => transformCommand('npm run lint')).toThrow('Unmarked npm command: npm run lint');
+    expect(() => transformCommand('npm install left-pad')).toThrow('Unmarked npm command: npm install left-pad');
   });
 });
