@@ -189,7 +189,9 @@ export async function runSteps(steps: ExpandedStep[], job: { env: Record<string,
       extendEnv: false,
       cwd: job.cwd,
       reject: false,
-      input: '',
+      // /dev/null, not an empty pipe: Node's pipes are socket pairs, and bash with a socket on stdin
+      // takes itself for an rsh session, reads ~/.bashrc and skips BASH_ENV (CircleCI sources it).
+      stdin: 'ignore',
       timeout: job.timeoutMs ?? 60_000,
     });
     results.push({ name: step.name, exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) });
