@@ -111,6 +111,28 @@ describe('authorize.sh hands the CLI names and environment, never secret values'
     expect(result).toMatchObject({ exitCode: 1, stderr: 'applink: applink-jwt is not installed. Add the applink/install step before this one (the applink/authorize job does it for you).' });
   });
 
+  it('takes each secret from the variable its env_var_name parameter names, not from a same-named one', async () => {
+    const context = { UAT_KEY: SECRET_KEY, UAT_HEROKU: SECRET_HEROKU, UAT_CLIENT: '3MVG9.uat', UAT_USER: 'ci@uat.example', HEROKU_APP_NAME: 'acme-app' };
+    const current = await job(context, fakeCli(version));
+    const names = { jwt_private_key: 'UAT_KEY', client_id: 'UAT_CLIENT', username: 'UAT_USER', heroku_api_key: 'UAT_HEROKU' };
+    const [authorize] = await runSteps(expandCommand(orb, 'authorize', { developer_name: 'uat_org', ...names }), { env: current.env, cwd: current.cwd });
+    expect(authorize!.stdout.split('\n').slice(1, 4)).toEqual(['SF_CLIENT_ID=3MVG9.uat', 'SF_USERNAME=ci@uat.example', `HEROKU_API_KEY=${SECRET_HEROKU}`]);
+    const [remove] = await runSteps(expandCommand(orb, 'remove', { developer_name: 'uat_org', heroku_api_key: 'UAT_HEROKU' }), { env: current.env, cwd: current.cwd });
+    expect(remove!.stdout.split('\n')[3]).toBe(`HEROKU_API_KEY=${SECRET_HEROKU}`);
+  });
+
+  it.each(['authorize', 'remove'])('%s fails naming developer_name when it expands to nothing', async (command) => {
+    const current = await job({ ...CONTEXT }, fakeCli(version));
+    const [result] = await runSteps(expandCommand(orb, command, { developer_name: '$UNSET_SUFFIX' }), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({ exitCode: 1, stdout: '', stderr: expect.stringMatching(/^applink: parameter developer_name is empty\. Set it to the /) });
+  });
+
+  it('remove fails naming heroku_api_key\'s variable when it is empty', async () => {
+    const current = await job({ ...CONTEXT, HEROKU_API_KEY: '' }, fakeCli(version));
+    const [result] = await runSteps(expandCommand(orb, 'remove', { developer_name: 'old_org' }), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({ exitCode: 1, stdout: '', stderr: expect.stringMatching(/^applink: HEROKU_API_KEY is empty or not set \(parameter heroku_api_key\)\./) });
+  });
+
   it('remove passes --yes, the app and the add-on, with the Heroku key only in the environment', async () => {
     const current = await job({ ...CONTEXT }, fakeCli(version));
     const [result] = await runSteps(expandCommand(orb, 'remove', { developer_name: 'old_org', addon: 'applink-blue' }), { env: current.env, cwd: current.cwd });

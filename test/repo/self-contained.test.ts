@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT } from '../support/harness.js';
 
-const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', '.git', 'coverage']);
+// .stryker-tmp and reports: npm run test:mutation's working copies and reports (git-ignored).
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', '.git', 'coverage', '.stryker-tmp', 'reports']);
 // The folder's name is built from parts so that this file does not match itself.
 const FOLDER = ['sha', 'red'].join('');
 const OUTSIDE = new RegExp(`\\.\\.[/\\\\]${FOLDER}\\b|/work/${FOLDER}\\b`);
