@@ -93,6 +93,15 @@ describe('authorize.sh hands the CLI names and environment, never secret values'
     });
   });
 
+  it.each(['9KEY', 'MY-KEY', 'MY KEY'])('refuses %s as the name of a variable', async (value) => {
+    const current = await job({ ...CONTEXT, KEY: SECRET_KEY }, fakeCli(version));
+    const steps = expandCommand(orb, 'authorize', { developer_name: 'x_org' });
+    const run = steps.find((step) => step.kind === 'run')!;
+    if (run.kind === 'run') run.environment.APPLINK_ENV_JWT_PRIVATE_KEY = value;
+    const [result] = await runSteps(steps, { env: current.env, cwd: current.cwd });
+    expect([result!.exitCode, result!.stderr]).toEqual([1, expect.stringMatching(/^applink: parameter jwt_private_key must be the NAME of an environment variable/)]);
+  });
+
   it('fails without echoing it when an env_var_name parameter holds something that is not a name', async () => {
     const current = await job({ ...CONTEXT }, fakeCli(version));
     const steps = expandCommand(orb, 'authorize', { developer_name: 'x_org' });
@@ -105,9 +114,15 @@ describe('authorize.sh hands the CLI names and environment, never secret values'
     });
   });
 
-  it('fails when the CLI is not installed, saying which step to add', async () => {
+  it.each([
+    ['remove', { developer_name: 'x_org' }],
+    ['authorize', { developer_name: 'x_org' }],
+    ['verify', {}],
+    ['check_key', {}],
+  ])('%s fails when the CLI is not installed, saying which step to add', async (command, args: Record<string, string>) => {
     const current = await job({ ...CONTEXT, PATH: '/usr/bin:/bin' });
-    const [result] = await runSteps(expandCommand(orb, 'remove', { developer_name: 'x_org' }), { env: current.env, cwd: current.cwd });
+    await (await import('node:fs/promises')).writeFile(join(current.cwd, 'server.crt'), 'certificate');
+    const [result] = await runSteps(expandCommand(orb, command, args), { env: current.env, cwd: current.cwd });
     expect(result).toMatchObject({ exitCode: 1, stderr: 'applink: applink-jwt is not installed. Add the applink/install step before this one (the applink/authorize job does it for you).' });
   });
 
@@ -140,6 +155,51 @@ describe('authorize.sh hands the CLI names and environment, never secret values'
   });
 });
 
+describe("each script's own fallbacks (a step that sets no optional variable) are its command's defaults", () => {
+  it.each([
+    ['authorize', { developer_name: 'x_org' }, /^APPLINK_(INT|BOOL|ENUM)_/],
+    ['check_key', {}, /^APPLINK_(INT|BOOL|ENUM)_/],
+    ['verify', {}, /^APPLINK_(INT|BOOL|ENUM|STR)_/],
+  ])('%s', async (command, args: Record<string, string>, optional) => {
+    const current = await job({ ...CONTEXT }, fakeCli(version));
+    await (await import('node:fs/promises')).writeFile(join(current.cwd, 'server.crt'), 'certificate');
+    const argv = async (unset: boolean) => {
+      const steps = expandCommand(orb, command, args);
+      const run = steps.find((step) => step.kind === 'run')!;
+      if (unset && run.kind === 'run') for (const name of Object.keys(run.environment).filter((key) => optional.test(key))) delete run.environment[name];
+      const [result] = await runSteps(steps, { env: current.env, cwd: current.cwd });
+      expect(result!.exitCode).toBe(0);
+      return result!.stdout.split('\n')[0];
+    };
+    expect(await argv(true)).toBe(await argv(false));
+  });
+});
+
+describe('verify.sh', () => {
+  it('builds argv from the parameters and exports the identities from the variables they name', async () => {
+    const current = await job({ UAT_KEY: SECRET_KEY, UAT_CLIENT: '3MVG9.uat', UAT_USER: 'ci@uat.example' }, fakeCli(version));
+    const steps = expandCommand(orb, 'verify', { type: 'datacloud', login_url: 'https://test.salesforce.com', timeout: 9, jwt_private_key: 'UAT_KEY', client_id: 'UAT_CLIENT', username: 'UAT_USER' });
+    const [result] = await runSteps(steps, { env: current.env, cwd: current.cwd });
+    expect(result!.stdout.split('\n')).toEqual([
+      'argv: [verify] [--type] [datacloud] [--login-url] [https://test.salesforce.com] [--jwt-key-env] [UAT_KEY] [--timeout] [9]',
+      'SF_CLIENT_ID=3MVG9.uat',
+      'SF_USERNAME=ci@uat.example',
+      'HEROKU_API_KEY=<unset>',
+      `key from UAT_KEY: ${SECRET_KEY.length} characters`,
+    ]);
+  });
+
+  it.each([
+    ['jwt_private_key', 'JWT_PRIVATE_KEY'],
+    ['client_id', 'SF_CLIENT_ID'],
+    ['username', 'SF_USERNAME'],
+  ])("fails naming %s's variable %s when it is empty", async (parameter, variable) => {
+    const current = await job({ ...CONTEXT, [variable]: '' }, fakeCli(version));
+    const [result] = await runSteps(expandCommand(orb, 'verify'), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({ exitCode: 1, stdout: '', stderr: expect.stringMatching(new RegExp(`^applink: ${variable} is empty or not set \\(parameter ${parameter}\\)\\.`)) });
+  });
+});
+
 describe('install.sh', () => {
   it('skips when applink-jwt --version prints the pinned version, and keeps it on the PATH for later steps', async () => {
     const current = await job({}, fakeCli(version));
@@ -150,7 +210,7 @@ describe('install.sh', () => {
 
   it('refuses a version that is not exact, and an orb packed without one', async () => {
     const current = await job({}, fakeCli(version));
-    for (const wanted of ['latest', '@APPLINK_JWT_VERSION@']) {
+    for (const wanted of ['latest', '@APPLINK_JWT_VERSION@', 'v1.2.3', '1.2.3x', '^1.2.3']) {
       const [result] = await runSteps(expandCommand(orb, 'install', { version: wanted, cache: false }), { env: current.env, cwd: current.cwd });
       expect(result).toMatchObject({
         exitCode: 1,
@@ -216,6 +276,12 @@ describe('check_key.sh builds argv for keys check', () => {
   };
   const WITHOUT_KEY = 'argv: [keys] [check] [--cert-file] [server.crt] [--max-age-days] [90] [--expiry-warning-days] [30]';
   const WITH_KEY = `${WITHOUT_KEY} [--jwt-key-env] [JWT_PRIVATE_KEY]`;
+
+  it('fails naming cert_file when it expands to nothing', async () => {
+    const current = await job({ JWT_PRIVATE_KEY: SECRET_KEY }, fakeCli(version));
+    const [result] = await runSteps(expandCommand(orb, 'check_key', { cert_file: '$UNSET_DIR' }), { env: current.env, cwd: current.cwd });
+    expect(result).toMatchObject({ exitCode: 1, stdout: '', stderr: 'applink: parameter cert_file is empty. Set it to the path of the certificate registered with the external client app.' });
+  });
 
   it('matches the key by default when the step sets no APPLINK_BOOL_MATCH_KEY (the script\'s own fallback)', async () => {
     const result = await checkKey((env) => delete env.APPLINK_BOOL_MATCH_KEY);
