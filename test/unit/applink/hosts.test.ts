@@ -83,4 +83,13 @@ describe('where the add-on token may go', () => {
     expect(() => checkAddonApiUrl('http://localhost.:4010/addons/x', 'HEROKU_APPLINK_API_URL')).toThrow(expect.objectContaining({ code: 'ERR_HOST_NOT_ALLOWED' }));
     expect(() => checkPlatformApiUrl('http://localhost.:4010')).toThrow(expect.objectContaining({ code: 'ERR_HOST_NOT_ALLOWED' }));
   });
+
+  it('does not take a name that starts or ends like a loopback address for one (mutation survivors)', () => {
+    expect(['127.0.0.1.evil.example', 'x127.0.0.1', 'evil127.0.0.1', '127.0.0.1234'].map(isLoopbackHost)).toEqual([false, false, false, false]);
+    expect(() => checkPlatformApiUrl('http://127.0.0.1.evil.example:4010')).toThrow(expect.objectContaining({ code: 'ERR_HOST_NOT_ALLOWED' }));
+  });
+
+  it('refuses a user name alone in HEROKU_API_URL, as it refuses user:password (mutation survivor)', () => {
+    expect(failureOf(() => checkPlatformApiUrl('https://ci@api.heroku.com')).code).toBe('ERR_URL');
+  });
 });
