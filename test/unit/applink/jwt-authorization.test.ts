@@ -136,13 +136,24 @@ describe('addJwtAuthorization', () => {
   });
 
   it('a POST that keeps failing: bounded attempts, each checked; nothing created', async () => {
-    const { service, run } = setup();
+    const { service, run, sleeps } = setup();
     service.on(POST, { status: 503, text: '' });
     service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
     const error = await failure(run());
     expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_SERVICE_UNAVAILABLE', 8, 'unchanged']);
     expect(error.message.endsWith('No authorization named my_org exists (checked), so nothing was created.')).toBe(true);
     expectCalls(service, [POST, BY_NAME, POST, BY_NAME, POST, BY_NAME, POST, BY_NAME]);
+    // A wait between attempts, none after the last one (a mutation survivor).
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it('429 on every POST: four POSTs, a wait between them and none after the last, no check', async () => {
+    const { service, run, sleeps } = setup();
+    service.on(POST, { status: 429, text: '', headers: { 'retry-after': '1' } });
+    const error = await failure(run());
+    expect(error.details?.state).toBe('unchanged');
+    expectCalls(service, [POST, POST, POST, POST]);
+    expect(sleeps).toEqual([1000, 1000, 1000]);
   });
 
   it('429 on the POST is retried after Retry-After without a check', async () => {
