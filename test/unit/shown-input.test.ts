@@ -52,3 +52,17 @@ describe('messages never quote a secret given in the wrong place', () => {
     expect(findSecrets(messages, { privateKeys: [pem] })).toEqual([]);
   });
 });
+
+describe('looksLikeSecret: a token needs upper case, lower case and digits, and nothing else (mutation survivors)', () => {
+  const token = 'Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0h';
+  it.each([
+    [token, true],
+    [token.toLowerCase(), false],
+    [token.toUpperCase(), false],
+    [token.replace(/\d/g, 'x'), false],
+    [`https://example.com/${token}`, false],
+    [`${token}@example.com`, false],
+  ])('%s: %s', (value, expected) => {
+    expect(looksLikeSecret(value)).toBe(expected);
+  });
+});
