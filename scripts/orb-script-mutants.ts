@@ -18,8 +18,8 @@ import { shellMutants, type ShellMutant } from './mutation/shell-mutants.js';
 // npm runs scripts from the package root; the bundled copy of this file lives elsewhere.
 const ROOT = process.cwd();
 const SCRIPTS = 'orb/src/scripts';
-/** The tests that run the orb's scripts (the packed orb's steps, with fake and real CLIs). */
-const TESTS = ['test/orb/scripts.test.ts', 'test/orb/authorize.test.ts'];
+/** The tests that run the orb's scripts (the packed orb's steps, with fake and real CLIs): all of test/orb/. */
+const TESTS = ['test/orb/'];
 const COPY_SKIPPED = new Set(['node_modules', '.git', 'reports', '.stryker-tmp', 'coverage']);
 const MUTANT_TIMEOUT_MS = 180_000;
 
