@@ -1,9 +1,11 @@
 // `npm run orb:pack`: packs orb/src into dist/orb.yml with the package version injected for `install`
 // and display.home_url/source_url set from package.json (homepage, repository), where the
 // repository's address is defined once.
+// `npm run orb:pack -- <dir> [--out file]`: packs any orb source directory the same way, to stdout or a file.
 // Also exports loadOrbTools(), which bundles scripts/orb/*.ts into dist/orb-tools.mjs (outside the CLI bundle).
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = new URL('../', import.meta.url);
@@ -48,19 +50,56 @@ export async function orbDisplay() {
   return { home_url: pkg.homepage, source_url: repository.replace(/^git\+/, '').replace(/\.git$/, '') };
 }
 
+const USAGE = 'Usage: npm run orb:pack [-- <orb source dir> [--out <file>]]';
+
+function parseArgs(argv) {
+  const args = { dir: undefined, out: undefined, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--out' && argv[i + 1] !== undefined) args.out = argv[++i];
+    else if (arg.startsWith('--out=')) args.out = arg.slice('--out='.length);
+    else if (arg === '-h' || arg === '--help') args.help = true;
+    else if (!arg.startsWith('-') && args.dir === undefined) args.dir = arg;
+    else throw new Error(`unexpected argument "${arg}"`);
+  }
+  return args;
+}
+
 async function main() {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`Error: ${error.message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\nWithout a directory: packs orb/src into dist/orb.yml, pinning the package version for install.\nWith one: packs it to stdout, or to --out <file>.\n`);
+    return;
+  }
   const tools = await loadOrbTools();
   const version = await packageVersion();
+  const dir = args.dir ?? 'orb/src';
+  // npm runs scripts in the package root; paths given on the command line are the caller's.
+  const cwd = process.env.INIT_CWD ?? process.cwd();
   try {
-    const packed = await tools.packOrb('orb/src', { version });
-    for (const note of [...packed.source.ignored, ...packed.dropped]) process.stderr.write(`Warning: ${note.file}: ${note.message}\n`);
-    const orb = { ...packed.orb, display: await orbDisplay() };
-    await mkdir(new URL('dist/', root), { recursive: true });
-    await writeFile(new URL('dist/orb.yml', root), tools.stringifyOrb(orb));
-    process.stdout.write(`Packed orb/src into dist/orb.yml (install pins applink-jwt ${version}).\n`);
+    const packed = await tools.packOrb(args.dir === undefined ? dir : resolve(cwd, dir), { version });
+    for (const note of [...packed.source.ignored, ...packed.includes]) process.stderr.write(`Warning: ${note.file}: ${note.message}\n`);
+    if (args.dir === undefined) {
+      await mkdir(new URL('dist/', root), { recursive: true });
+      const orb = { ...packed.orb, display: await orbDisplay() };
+      await writeFile(new URL('dist/orb.yml', root), tools.stringifyOrb(orb));
+      process.stdout.write(`Packed orb/src into dist/orb.yml (install pins applink-jwt ${version}).\n`);
+    } else if (args.out !== undefined) {
+      await writeFile(resolve(cwd, args.out), packed.yaml);
+      process.stdout.write(`Packed ${dir} into ${args.out}.\n`);
+    } else {
+      process.stdout.write(packed.yaml);
+    }
   } catch (error) {
     if (!(error instanceof tools.OrbPackError)) throw error;
-    process.stderr.write(`Error: ${error.message}\nFix: ${error.hint}\n(${error.code})\n`);
+    process.stderr.write(`Error: Could not pack "${dir}": ${error.message}\nFix: ${error.hint}\n(${error.code})\n`);
     process.exitCode = 1;
   }
 }

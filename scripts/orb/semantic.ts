@@ -239,11 +239,11 @@ function checkWorkflows(document: Record<string, unknown>, scope: Scope, ctx: Se
   }
 }
 
-function checkTopLevelKeys(document: Record<string, unknown>, allowed: readonly string[], what: string, prefix: OrbPath, ctx: SemanticContext, findings: Finding[]): void {
+function checkTopLevelKeys(document: Record<string, unknown>, allowed: readonly string[], what: string, prefix: OrbPath, ctx: SemanticContext, findings: Finding[], rule = 'unknown-top-level-key'): void {
   for (const key of Object.keys(document)) {
     if (!allowed.includes(key)) {
       const at = [...prefix, key];
-      findings.push({ rule: 'unknown-top-level-key', file: ctx.locate(at), path: at, message: `"${key}" is not a top-level key of ${what} (allowed: ${allowed.join(', ')})` });
+      findings.push({ rule, file: ctx.locate(at), path: at, message: `"${key}" is not a top-level key of ${what} (allowed: ${allowed.join(', ')})` });
     }
   }
 }
@@ -267,7 +267,7 @@ export function checkOrbSemantics(orb: Record<string, unknown>, ctx: SemanticCon
       if (!isPlainObject(example) || !isPlainObject(example.usage)) continue;
       const usage = example.usage;
       const prefix = ['examples', name, 'usage'];
-      checkTopLevelKeys(usage, EXAMPLE_USAGE_KEYS, 'an example usage (pack drops the others)', prefix, ctx, findings);
+      checkTopLevelKeys(usage, EXAMPLE_USAGE_KEYS, 'an example usage (the 0.1.x CLI\'s pack drops the others)', prefix, ctx, findings, 'example-usage-key');
       const inlineOrbs = { ...(ctx.inlineOrbs ?? {}) };
       for (const alias of ctx.orbName === undefined ? [] : aliasesOf(usage.orbs, ctx.orbName)) inlineOrbs[alias] = orb;
       findings.push(

@@ -3,9 +3,9 @@
 /** A location in a document: map keys and sequence indexes from the root. */
 export type OrbPath = ReadonlyArray<string | number>;
 
-/** True for a YAML mapping parsed to a plain object. */
+/** True for a YAML mapping parsed to a plain object (not a list, not a timestamp). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 /** Renders a path as `commands.authorize.steps[0].run`. */

@@ -97,10 +97,7 @@ export async function validateOrbSource(root: string, options: ValidateOptions):
   }
 
   findings.push(...checkOrbSemantics(orb, { locate, orbName: options.orbName }));
-  for (const note of packed.dropped) {
-    const rule = note.path[0] === 'examples' ? 'example-usage-key' : 'unknown-top-level-key';
-    findings.push({ rule, file: note.file, path: note.path, message: note.message });
-  }
+  for (const note of packed.includes) findings.push({ rule: 'include-form', file: note.file, path: note.path, message: note.message });
   for (const note of source.ignored) findings.push({ rule: 'ignored-source', file: note.file, path: note.path, message: note.message });
   for (const note of source.ambiguousBooleans) findings.push({ rule: 'yaml-boolean', file: note.file, path: note.path, message: note.message });
 

@@ -25,7 +25,7 @@ describe('validateOrbSource on the fixture orbs', () => {
     const rules = new Set(fixtures.flatMap((fixture) => fixture.findings.map((finding) => finding.rule)));
     const expected = [
       'schema', 'enum-default', 'env-var-default', 'parameter-default-type', 'undeclared-parameter', 'unknown-component',
-      'unknown-argument', 'missing-argument', 'unknown-top-level-key', 'example-usage-key', 'yaml-boolean', 'ignored-source',
+      'unknown-argument', 'missing-argument', 'unknown-top-level-key', 'example-usage-key', 'yaml-boolean', 'ignored-source', 'include-form',
       ...Array.from({ length: 12 }, (_, index) => `RC${String(index + 1).padStart(3, '0')}`),
     ];
     expect([...rules].sort()).toEqual(expected.sort());
@@ -107,7 +107,7 @@ describe('validateOrbSource options', () => {
     try {
       const root = await materialize({ write: { 'commands/broken.yml': '- not\n- a map\n' } }, dir);
       expect((await validateOrbSource(root, greeting)).findings).toEqual([
-        { rule: 'pack', file: root, path: [], message: `${join(root, 'commands/broken.yml')}: expected a map, got a \`[]interface {}\`` },
+        { rule: 'pack', file: root, path: [], message: `"${join(root, 'commands/broken.yml')}" must have a YAML map at the root, got []interface {}` },
       ]);
     } finally {
       await cleanup();
