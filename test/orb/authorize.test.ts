@@ -119,6 +119,7 @@ describe('the authorize job of the packed orb', () => {
     expect(last).toEqual({
       name: 'Authorize ci_missing with Heroku AppLink',
       exitCode: 1,
+      status: 'failed',
       stdout: '',
       stderr:
         'applink: JWT_PRIVATE_KEY is empty or not set (parameter jwt_private_key). Add JWT_PRIVATE_KEY to the context this job uses (or the project\'s environment variables), or set jwt_private_key to the name of the variable that holds it.',

@@ -83,7 +83,7 @@ describe('substitution rules', () => {
   it('substitutes references and sections, keeps \\<< escaped text literal, then unescapes it', () => {
     const quiet = expandCommand(tiny, 'say', { who: 'Ada' });
     expect(quiet).toEqual([
-      { kind: 'run', name: 'Say Ada', command: 'cat <<EOF\nhello Ada <<parameters.who>>\nEOF\n', environment: {}, background: false },
+      { kind: 'run', name: 'Say Ada', command: 'cat <<EOF\nhello Ada <<parameters.who>>\nEOF\n', environment: {}, background: false, when: 'on_success' },
       { kind: 'other', step: 'checkout', args: undefined },
     ]);
     const loud = expandCommand(tiny, 'say', { loud: true, extra: [{ run: { name: 'Extra', command: 'true' } }] });

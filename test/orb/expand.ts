@@ -1,12 +1,32 @@
 /**
- * Runs a packed orb's jobs and commands the way CircleCI does, for the orb execution tests:
- * parameter resolution (defaults, required, types, unknown arguments), substitution of
+ * Runs a packed orb's jobs and commands the way CircleCI does, for the orb execution tests.
+ *
+ * Compilation: parameter resolution (defaults, required, types, unknown arguments), substitution of
  * `<< parameters.x >>` (a whole-value reference keeps its type; `<<#parameters.x>>…<</parameters.x>>`
- * and `<<^…>>` sections), `when`/`unless`, nested commands, and finally the `\<<` escape. Each
- * `run` step then runs with `bash -eo pipefail`, with BASH_ENV sourced, stopping at the first
- * failure; other steps (caches, checkout) are recorded and skipped.
+ * and `<<^…>>` sections), `when`/`unless` steps with CircleCI's logic statements (`and`, `or`, `not`,
+ * `equal`, `matches` with `pattern`/`value`; falsy: false, null, 0, NaN, "", a statement without
+ * arguments), nested commands, and finally the `\<<` escape.
+ *
+ * Execution ({@link runSteps}): each `run` step's command is written to a script and run with its
+ * `shell` (default `/bin/bash -eo pipefail`) and stdin from /dev/null, so bash sources BASH_ENV as it
+ * does on CircleCI (a socket on stdin makes bash take the run for an ssh session and skip BASH_ENV);
+ * `working_directory` (relative to the job's, `~` expanded), `environment` layered with CircleCI's
+ * precedence (project < context < built-in < executor < job < step; exports in BASH_ENV and in the
+ * command win at run time), `no_output_timeout` (default 10m; the step fails after that long with no
+ * output), `when: on_success|on_fail|always` (a failed step fails the job; later steps run only when
+ * their `when` allows), `background: true` (started, not waited for, stopped when the job ends).
+ * Other steps (caches, checkout, workspaces) are recorded and skipped.
+ *
+ * Not modelled: Docker images and the executor's filesystem (steps run on this machine, in the job's
+ * folders), `resource_class` (recorded only), `circleci_ip_ranges`, `parallelism`, contexts'
+ * restrictions, the 8-hour/5-hour job limits, output masking of secrets, `max_auto_reruns`, pipeline
+ * values (`<< pipeline.x >>`), matrix expansion of workflow jobs (a test calls the job once per
+ * parameter set), and the `circleci` CLI beyond `circleci env subst` (see job.ts).
  */
-import { execa } from 'execa';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
 import { isPlainObject } from '../../scripts/orb/tree.js';
 
 export interface RunStep {
@@ -16,6 +36,12 @@ export interface RunStep {
   /** The step's `environment:` after substitution (values as CircleCI exports them). */
   environment: Record<string, string>;
   background: boolean;
+  /** `shell`, or undefined for CircleCI's default (`/bin/bash -eo pipefail`). */
+  shell?: string;
+  workingDirectory?: string;
+  /** `no_output_timeout` as written (`10m`, `30s`, `1.5h`). */
+  noOutputTimeout?: string;
+  when: 'on_success' | 'on_fail' | 'always';
 }
 
 export interface OtherStep {
@@ -65,8 +91,40 @@ export function resolveParameters(component: unknown, args: Values, what: string
   return values;
 }
 
+/** CircleCI's falsy values: false, null, 0, NaN and the empty string; everything else is truthy. */
 function truthy(value: unknown): boolean {
-  return !(value === false || value === '' || value === 0 || value === null || value === undefined || (Array.isArray(value) && value.length === 0));
+  return !(value === false || value === '' || value === 0 || value === null || value === undefined || Number.isNaN(value));
+}
+
+const LOGIC_KEYS = new Set(['and', 'or', 'not', 'equal', 'matches']);
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * A logic statement as CircleCI's configuration reference defines it: a map with one of `and`,
+ * `or` (lists of statements), `not` (one), `equal` (a list whose values are all equal) or `matches`
+ * (`pattern`, a Java regular expression matched against the whole `value`); any other value by its
+ * truthiness. A statement without arguments is false.
+ */
+export function evaluateLogic(value: unknown): boolean {
+  if (!isPlainObject(value) || Object.keys(value).length !== 1 || !LOGIC_KEYS.has(Object.keys(value)[0]!)) return truthy(value);
+  const [[kind, args]] = Object.entries(value) as [[string, unknown]];
+  switch (kind) {
+    case 'and':
+      return Array.isArray(args) && args.length > 0 && args.every(evaluateLogic);
+    case 'or':
+      return Array.isArray(args) && args.length > 0 && args.some(evaluateLogic);
+    case 'not':
+      return args !== undefined && args !== null && !evaluateLogic(args);
+    case 'equal':
+      return Array.isArray(args) && args.length > 0 && args.every((item) => deepEqual(item, args[0]));
+    default: {
+      if (!isPlainObject(args) || typeof args.pattern !== 'string' || args.value === undefined) throw new Error('matches needs pattern and value');
+      return new RegExp(`^(?:${args.pattern})$`).test(String(args.value));
+    }
+  }
 }
 
 function lookup(values: Values, name: string): unknown {
@@ -134,10 +192,22 @@ function expandSteps(orb: Orb, steps: unknown, options: Required<ExpandOptions>,
     if (name === 'run') {
       const run = typeof args === 'string' ? { command: args } : isPlainObject(args) ? args : {};
       const command = unescape(String(run.command ?? ''));
-      out.push({ kind: 'run', name: unescape(String(run.name ?? command)), command, environment: environmentOf(run.environment, options.booleans), background: run.background === true });
+      const when = run.when ?? 'on_success';
+      if (when !== 'on_success' && when !== 'on_fail' && when !== 'always') throw new Error(`run step "${String(run.name ?? command)}": when must be always, on_success or on_fail, got ${JSON.stringify(when)}`);
+      out.push({
+        kind: 'run',
+        name: unescape(String(run.name ?? command)),
+        command,
+        environment: environmentOf(run.environment, options.booleans),
+        background: run.background === true,
+        ...(run.shell === undefined ? {} : { shell: String(run.shell) }),
+        ...(run.working_directory === undefined ? {} : { workingDirectory: String(run.working_directory) }),
+        ...(run.no_output_timeout === undefined ? {} : { noOutputTimeout: String(run.no_output_timeout) }),
+        when,
+      });
     } else if (name === 'when' || name === 'unless') {
       const spec = isPlainObject(args) ? args : {};
-      if (truthy(spec.condition) === (name === 'when')) expandSteps(orb, spec.steps, options, out, depth + 1);
+      if (evaluateLogic(spec.condition) === (name === 'when')) expandSteps(orb, spec.steps, options, out, depth + 1);
     } else if (BUILTIN.has(name)) {
       out.push({ kind: 'other', step: name, args });
     } else {
@@ -170,32 +240,107 @@ export function expandJob(orb: Orb, name: string, args: Values = {}, options: Ex
 
 export interface StepResult {
   name: string;
+  /** The exit code; -1 when the step was stopped (no output timeout, or the job ended under a background step). */
   exitCode: number;
   stdout: string;
   stderr: string;
+  status: 'success' | 'failed' | 'background';
+}
+
+/** Where a job's environment comes from, lowest precedence first (CircleCI's order). */
+export interface JobEnvironment {
+  project?: Record<string, string>;
+  context?: Record<string, string>;
+  builtin?: Record<string, string>;
+  executor?: Record<string, string>;
+  job?: Record<string, string>;
+}
+
+/** The environment a step starts with: CircleCI's precedence, the step's own `environment` last. */
+export function layerEnvironment(layers: JobEnvironment, step: Record<string, string> = {}): Record<string, string> {
+  return { ...layers.project, ...layers.context, ...layers.builtin, ...layers.executor, ...layers.job, ...step };
+}
+
+/** `no_output_timeout` (`10m`, `30s`, `1.5h`) in milliseconds. */
+export function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([mhs])$/.exec(text);
+  if (!match) throw new Error(`no_output_timeout "${text}" is not a duration such as 10m, 30s or 1h`);
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+}
+
+function expandHome(path: string, home: string | undefined): string {
+  return home !== undefined && (path === '~' || path.startsWith('~/')) ? join(home, path.slice(1)) : path;
+}
+
+/** Stops a step and everything it started (its process group), as the executor does. */
+function killTree(child: ResultPromise, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 /**
- * Runs the `run` steps in order with `bash -eo pipefail` (CircleCI's default shell), each with the
- * job's environment plus its own, until one fails. BASH_ENV (in `env`) is sourced by bash itself.
+ * Runs the `run` steps in order as CircleCI's executor does (see the module doc). `job.env` is the
+ * job's environment (see {@link layerEnvironment}); `job.cwd` its working_directory.
  */
-export async function runSteps(steps: ExpandedStep[], job: { env: Record<string, string>; cwd: string; timeoutMs?: number }): Promise<StepResult[]> {
+export async function runSteps(steps: ExpandedStep[], job: { env: Record<string, string>; cwd: string; noOutputTimeoutMs?: number }): Promise<StepResult[]> {
   const results: StepResult[] = [];
-  for (const step of steps) {
-    if (step.kind !== 'run') continue;
-    if (step.background) throw new Error(`background step "${step.name}" is not supported by this runner`);
-    const result = await execa('bash', ['-eo', 'pipefail', '-c', step.command], {
-      env: { ...job.env, ...step.environment },
-      extendEnv: false,
-      cwd: job.cwd,
-      reject: false,
-      // /dev/null, not an empty pipe: Node's pipes are socket pairs, and bash with a socket on stdin
-      // takes itself for an rsh session, reads ~/.bashrc and skips BASH_ENV (CircleCI sources it).
-      stdin: 'ignore',
-      timeout: job.timeoutMs ?? 60_000,
-    });
-    results.push({ name: step.name, exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) });
-    if (result.exitCode !== 0) break;
+  const background: Array<{ child: ResultPromise; result: StepResult }> = [];
+  const scripts = await mkdtemp(join(tmpdir(), 'applink-orb-steps-'));
+  let failed = false;
+  try {
+    for (const [index, step] of steps.entries()) {
+      if (step.kind !== 'run') continue;
+      if (step.when === 'on_success' ? failed : step.when === 'on_fail' ? !failed : false) continue;
+      const script = join(scripts, `step-${index}.sh`);
+      await writeFile(script, step.command);
+      const [file, ...args] = (step.shell ?? '/bin/bash -eo pipefail').split(/\s+/).filter(Boolean);
+      const env = { ...job.env, ...step.environment };
+      const cwd = step.workingDirectory === undefined ? job.cwd : resolve(job.cwd, expandHome(step.workingDirectory, env.HOME));
+      const child = execa(file!, [...args, script], { env, extendEnv: false, cwd, reject: false, stdin: 'ignore', detached: true });
+      const result: StepResult = { name: step.name, exitCode: 0, stdout: '', stderr: '', status: 'success' };
+      if (step.background) {
+        result.status = 'background';
+        background.push({ child, result });
+        results.push(result);
+        continue;
+      }
+      const limit = step.noOutputTimeout === undefined ? (job.noOutputTimeoutMs ?? durationMs('10m')) : durationMs(step.noOutputTimeout);
+      let timedOut = false;
+      const expire = () => {
+        timedOut = true;
+        killTree(child, 'SIGKILL');
+      };
+      let timer = setTimeout(expire, limit);
+      const rearm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(expire, limit);
+      };
+      child.stdout?.on('data', rearm);
+      child.stderr?.on('data', rearm);
+      const done = await child;
+      clearTimeout(timer);
+      result.stdout = String(done.stdout);
+      result.stderr = String(done.stderr);
+      result.exitCode = timedOut ? -1 : (done.exitCode ?? -1);
+      if (timedOut) result.stderr += `${result.stderr === '' ? '' : '\n'}Too long with no output (exceeded ${step.noOutputTimeout ?? '10m0s'}): context deadline exceeded`;
+      if (result.exitCode !== 0) {
+        result.status = 'failed';
+        failed = true;
+      }
+      results.push(result);
+    }
+  } finally {
+    for (const { child, result } of background) {
+      killTree(child, 'SIGTERM');
+      const done = await child;
+      result.stdout = String(done.stdout);
+      result.stderr = String(done.stderr);
+      result.exitCode = done.exitCode ?? -1;
+    }
+    await rm(scripts, { recursive: true, force: true });
   }
   return results;
 }

@@ -1,12 +1,14 @@
 /**
  * A CircleCI-like job environment for the orb execution tests: its own HOME, TMPDIR and working
- * directory, BASH_ENV, CIRCLECI=true, and `applink-jwt` on the PATH as a shim that runs this
- * repository's built dist/main.js (so `install` finds the pinned version and skips).
+ * directory, BASH_ENV, CIRCLECI=true, the harness's model of the `circleci` CLI on the PATH (only
+ * `circleci env subst`, expanded by the orb's own applink_envsubst from orb/src/scripts/utils.sh:
+ * the same expansion as the scripts' fallback), and, unless `shim: false`, `applink-jwt` as a shim
+ * that runs this repository's built dist/main.js (so `install` finds the pinned version and skips).
  */
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from '../support/harness.js';
+import { BIN, ROOT } from '../support/harness.js';
 
 export interface Job {
   home: string;
@@ -25,7 +27,19 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Creates the job's folders and the CLI shim; `context` is merged into the environment. */
-export async function createJob(context: Record<string, string> = {}, options: { shim?: string } = {}): Promise<Job> {
+/** The harness's `circleci`: `circleci env subst [text]` (text from stdin when absent), nothing else. */
+export const CIRCLECI_MODEL = `#!/bin/bash
+set -euo pipefail
+if [ "\${1:-} \${2:-}" != "env subst" ]; then
+  echo "circleci (test model): only 'circleci env subst' is modelled" >&2
+  exit 2
+fi
+# shellcheck source=/dev/null
+source "${join(ROOT, 'orb/src/scripts/utils.sh')}"
+if [ "$#" -ge 3 ]; then applink_envsubst "$3"; else applink_envsubst "$(cat)"; fi
+`;
+
+export async function createJob(context: Record<string, string> = {}, options: { shim?: string | false; circleci?: boolean } = {}): Promise<Job> {
   const base = await mkdtemp(join(tmpdir(), 'applink-orb-job-'));
   const home = join(base, 'home');
   const tmp = join(base, 'tmp');
@@ -35,8 +49,14 @@ export async function createJob(context: Record<string, string> = {}, options: {
   const bashEnv = join(tmp, 'bash_env');
   await writeFile(bashEnv, '');
   const shim = options.shim ?? `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`;
-  await writeFile(join(bin, 'applink-jwt'), shim);
-  await chmod(join(bin, 'applink-jwt'), 0o755);
+  if (shim !== false) {
+    await writeFile(join(bin, 'applink-jwt'), shim);
+    await chmod(join(bin, 'applink-jwt'), 0o755);
+  }
+  if (options.circleci !== false) {
+    await writeFile(join(bin, 'circleci'), CIRCLECI_MODEL);
+    await chmod(join(bin, 'circleci'), 0o755);
+  }
   const env: Record<string, string> = {
     HOME: home,
     TMPDIR: tmp,

@@ -204,7 +204,7 @@ describe('install.sh', () => {
   it('skips when applink-jwt --version prints the pinned version, and keeps it on the PATH for later steps', async () => {
     const current = await job({}, fakeCli(version));
     const results = await runSteps(expandCommand(orb, 'install'), { env: current.env, cwd: current.cwd });
-    expect(results).toEqual([{ name: `Install applink-jwt ${version}`, exitCode: 0, stdout: `applink-jwt ${version} is already installed at ${current.env.PATH!.split(':')[0]}/applink-jwt; skipping the install.`, stderr: '' }]);
+    expect(results).toEqual([{ name: `Install applink-jwt ${version}`, exitCode: 0, stdout: `applink-jwt ${version} is already installed at ${current.env.PATH!.split(':')[0]}/applink-jwt; skipping the install.`, stderr: '', status: 'success' }]);
     expect(await readFile(current.env.BASH_ENV!, 'utf8')).toBe(`export PATH="${current.env.PATH!.split(':')[0]}:\${PATH}"\n`);
   });
 

@@ -13,26 +13,70 @@ applink_is_true() {
   [ "$1" = "true" ] || [ "$1" = "1" ]
 }
 
-# Expands $VAR and ${VAR} in a string parameter: with `circleci env subst` on CircleCI, otherwise
-# with this small expander. Neither evaluates the text, so a value can never run a command.
-applink_subst() {
-  local text="$1" out="" name
-  if command -v circleci >/dev/null 2>&1; then
-    circleci env subst "$text"
-    return
-  fi
+# Expands environment variables in a string parameter the way `circleci env subst` does (a8m/envsubst,
+# relaxed): $VAR and ${VAR} (unset is empty), ${VAR-d} and ${VAR=d} (d when unset), ${VAR:-d} and
+# ${VAR:=d} (d when unset or empty), ${VAR+d} and ${VAR:+d} (d when set), d being text or one $VAR;
+# $$ is a literal $; a $ before anything else stays; a ${ without } on its line is an error. Names are
+# letters, digits and _. Nothing is evaluated, so a value can never run a command.
+applink_envsubst() {
+  local text="$1" out="" name op word rest value
   while [[ "$text" == *'$'* ]]; do
     out+="${text%%\$*}"
     text="${text#*\$}"
-    if [[ "$text" =~ ^\{([A-Za-z_][A-Za-z0-9_]*)\}(.*)$ ]] || [[ "$text" =~ ^([A-Za-z_][A-Za-z0-9_]*)(.*)$ ]]; then
+    if [[ "$text" == '$'* ]]; then
+      out+='$'
+      text="${text:1}"
+    elif [[ "$text" == '{'* ]]; then
+      rest="${text%%$'\n'*}"
+      if [[ "$rest" != *'}'* ]]; then
+        printf 'closing brace expected\n' >&2
+        return 1
+      fi
+      if [[ "$text" =~ ^\{([A-Za-z0-9_]+)(:[-=+]|[-=+])?([^}]*)\} ]] && [ "${BASH_REMATCH[1]}" != "_" ]; then
+        name="${BASH_REMATCH[1]}" op="${BASH_REMATCH[2]}" word="${BASH_REMATCH[3]}"
+        text="${text:${#BASH_REMATCH[0]}}"
+        if [[ "$word" =~ ^\$([A-Za-z0-9_]+)(.*)$ ]]; then
+          if [ -n "${BASH_REMATCH[2]}" ]; then word="${BASH_REMATCH[2]}"; else word="$(applink_envsubst_value "${BASH_REMATCH[1]}")"; fi
+        fi
+        value="$(applink_envsubst_value "$name")"
+        case "$op" in
+          :- | :=) [ -n "$value" ] || value="$word" ;;
+          - | =) applink_envsubst_isset "$name" || value="$word" ;;
+          + | :+) if applink_envsubst_isset "$name"; then value="$word"; else value=""; fi ;;
+        esac
+        out+="$value"
+      else
+        out+="\${"
+        text="${text:1}"
+      fi
+    elif [[ "$text" =~ ^([A-Za-z0-9_]+) ]] && [ "${BASH_REMATCH[1]}" != "_" ]; then
       name="${BASH_REMATCH[1]}"
-      out+="${!name:-}"
-      text="${BASH_REMATCH[2]}"
+      text="${text:${#name}}"
+      out+="$(applink_envsubst_value "$name")"
     else
       out+='$'
     fi
   done
   printf '%s' "${out}${text}"
+}
+
+# The value of environment variable $1 for applink_envsubst (a name starting with a digit is never set).
+applink_envsubst_value() {
+  if applink_envsubst_isset "$1"; then printf '%s' "${!1}"; fi
+}
+
+applink_envsubst_isset() {
+  [[ "$1" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] && [ -n "${!1+set}" ]
+}
+
+# Expands a string parameter with `circleci env subst` on CircleCI, otherwise with applink_envsubst:
+# the same expansion either way.
+applink_subst() {
+  if command -v circleci >/dev/null 2>&1; then
+    circleci env subst "$1"
+  else
+    applink_envsubst "$1"
+  fi
 }
 
 # Checks that the env_var_name parameter $1 names a variable ($2) that is set and not empty.

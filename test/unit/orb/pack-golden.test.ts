@@ -54,7 +54,8 @@ describe('packOrb gives the data of circleci orb pack', () => {
     }
   });
 
-  it('packs orb/src to the data CircleCI packs it to', async () => {
+  // When orb/src changes, re-record: scripts/orb/record-pack-goldens.sh <circleci-orb-pack binary>.
+  it('packs orb/src to the data CircleCI packs it to (after a change to orb/src, re-record the golden)', async () => {
     const golden = await readFile(join(ROOT, 'test/fixtures/orb/pack-orb-src/packed.yml'), 'utf8');
     expect(data((await packOrb(join(ROOT, 'orb/src'))).yaml)).toEqual(data(golden));
   });
