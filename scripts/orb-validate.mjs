@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const tools = await loadOrbTools();
 const version = await packageVersion();
 const schemaPath = process.env.CIRCLECI_SCHEMA_PATH || `${root}third_party/circleci-config-schema/schema.json`;
-const options = { schemaPath, skipSchema, orbName: 'applink', releaseTag: process.env.CIRCLE_TAG || `v${version}`, version };
+const options = { schemaPath, skipSchema, orbName: 'applink', releaseTag: process.env.CIRCLE_TAG || undefined, version };
 
 const orbInterfaces = await tools.loadOrbInterfaces(`${root}${tools.ORB_INTERFACES_DIR}`);
 const orb = await tools.validateOrbSource('orb/src', options);

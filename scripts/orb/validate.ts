@@ -23,6 +23,8 @@ export interface ValidateOptions {
   releaseTag?: string;
   /** Review rules to skip. */
   exclude?: readonly string[];
+  /** The HTTP status of a GET of a URL; with it, review rules RC006/RC007 check display's URLs answer 200. */
+  urlStatus?: (url: string) => Promise<number>;
   /** The version the packer injects (the CLI version `install` pins). */
   version?: string;
 }
@@ -101,7 +103,7 @@ export async function validateOrbSource(root: string, options: ValidateOptions):
   for (const note of source.ignored) findings.push({ rule: 'ignored-source', file: note.file, path: note.path, message: note.message });
   for (const note of source.ambiguousBooleans) findings.push({ rule: 'yaml-boolean', file: note.file, path: note.path, message: note.message });
 
-  findings.push(...reviewOrb(source, { exclude: options.exclude, orbName: options.orbName, releaseTag: options.releaseTag }));
+  findings.push(...(await reviewOrb(source, { exclude: options.exclude, orbName: options.orbName, releaseTag: options.releaseTag, urlStatus: options.urlStatus })));
   return { findings, notes, packed };
 }
 

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
@@ -26,7 +28,10 @@ describe('validateOrbSource on the fixture orbs', () => {
     const expected = [
       'schema', 'enum-default', 'env-var-default', 'parameter-default-type', 'undeclared-parameter', 'unknown-component',
       'unknown-argument', 'missing-argument', 'unknown-top-level-key', 'example-usage-key', 'yaml-boolean', 'ignored-source', 'include-form',
-      ...Array.from({ length: 12 }, (_, index) => `RC${String(index + 1).padStart(3, '0')}`),
+      // RC004 never fails upstream and RC006/RC007 need the network: their fixtures are below and in
+      // the loopback test; example-name and url-syntax are the project's stricter checks.
+      'example-name', 'url-syntax',
+      ...['RC001', 'RC002', 'RC003', 'RC005', 'RC008', 'RC009', 'RC010', 'RC011', 'RC012'],
     ];
     expect([...rules].sort()).toEqual(expected.sort());
   });
@@ -52,6 +57,54 @@ describe('validateOrbSource options', () => {
       expect((await validateOrbSource(root, { schemaPath: SCHEMA_PATH, orbName: 'greeting' })).findings).toEqual([]);
       expect((await validateOrbSource(root, { ...greeting, releaseTag: 'v2.0.0' })).findings).toEqual([]);
       expect((await validateOrbSource(root, { ...greeting, releaseTag: 'main' })).findings).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('counts RC005 and RC009 without the trailing newline of block text, as orb-tools does', async () => {
+    const { dir, cleanup } = await scratch();
+    try {
+      const description = (text: string) => ({ patch: { '@orb.yml': [{ path: ['description'], value: text }] } });
+      const long64 = await materialize(description(`${'x'.repeat(64)}\n`), join(dir, 'a'));
+      expect((await validateOrbSource(long64, greeting)).findings).toEqual([]);
+      const command = (text: string) => ({ patch: { 'commands/greet.yml': [{ path: ['steps', 1], value: { run: { name: 'Long', command: text } } }] } });
+      const block64 = await materialize(command(`${'e'.repeat(64)}\n`), join(dir, 'b'));
+      expect((await validateOrbSource(block64, greeting)).findings).toEqual([]);
+      const block65 = await materialize(command(`${'e'.repeat(65)}\n`), join(dir, 'c'));
+      expect((await validateOrbSource(block65, greeting)).findings.map((finding) => [finding.rule, finding.message])).toEqual([
+        ['RC009', 'inline command is 65 characters (more than 64); move it to scripts/ and use <<include(scripts/<file>.sh)>>'],
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('runs RC006/RC007 as orb-tools does (the URL answers 200) when given the network, here a loopback server', async () => {
+    const server = createServer((request, response) => response.writeHead(request.url === '/home' ? 200 : 404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { dir, cleanup } = await scratch();
+    try {
+      const root = await materialize({ patch: { '@orb.yml': [{ path: ['display'], value: { source_url: `${base}/gone`, home_url: `${base}/home` } }] } }, dir);
+      const urlStatus = async (url: string) => (await fetch(url, { redirect: 'follow' })).status;
+      expect(relativeFindings((await validateOrbSource(root, { ...greeting, urlStatus })).findings, root)).toEqual([
+        { rule: 'RC006', file: '@orb.yml', path: 'display.source_url', message: `source_url "${base}/gone" is not reachable (HTTP 404, expected 200)` },
+      ]);
+      expect((await validateOrbSource(root, greeting)).findings).toEqual([]);
+    } finally {
+      await cleanup();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('never reports RC004 (a no-op upstream), and RC012 as orb-tools matches it (the name in a value whose path ends in key)', async () => {
+    const { dir, cleanup } = await scratch();
+    try {
+      const root = await materialize({ patch: { 'commands/greet.yml': [{ path: ['steps', 1], value: { save_cache: { name: 'Cache', key: 'v1-{{ checksum "to.lock" }}', paths: ['x'] } } }] } }, dir);
+      expect(relativeFindings((await validateOrbSource(root, greeting)).findings, root).map((finding) => [finding.rule, finding.path])).toEqual([
+        ['RC012', 'commands.greet.steps[1].save_cache.key'],
+      ]);
     } finally {
       await cleanup();
     }
