@@ -285,7 +285,10 @@ function killTree(child: ResultPromise, signal: NodeJS.Signals): void {
  * Runs the `run` steps in order as CircleCI's executor does (see the module doc). `job.env` is the
  * job's environment (see {@link layerEnvironment}); `job.cwd` its working_directory.
  */
-export async function runSteps(steps: ExpandedStep[], job: { env: Record<string, string>; cwd: string; noOutputTimeoutMs?: number }): Promise<StepResult[]> {
+export async function runSteps(
+  steps: ExpandedStep[],
+  job: { env: Record<string, string>; cwd: string; noOutputTimeoutMs?: number; /** A wall-clock limit per step (a test's guard, not CircleCI's). */ timeoutMs?: number },
+): Promise<StepResult[]> {
   const results: StepResult[] = [];
   const background: Array<{ child: ResultPromise; result: StepResult }> = [];
   const scripts = await mkdtemp(join(tmpdir(), 'applink-orb-steps-'));
@@ -320,8 +323,10 @@ export async function runSteps(steps: ExpandedStep[], job: { env: Record<string,
       };
       child.stdout?.on('data', rearm);
       child.stderr?.on('data', rearm);
+      const guard = job.timeoutMs === undefined ? undefined : setTimeout(() => killTree(child, 'SIGKILL'), job.timeoutMs);
       const done = await child;
       clearTimeout(timer);
+      clearTimeout(guard);
       result.stdout = String(done.stdout);
       result.stderr = String(done.stderr);
       result.exitCode = timedOut ? -1 : (done.exitCode ?? -1);

@@ -227,5 +227,5 @@ describe('the applink orb and this repository\'s CircleCI config', () => {
       'orb/src/examples/authorize_data_cloud.yml: examples.authorize_data_cloud.usage.orbs.applink: example "authorize_data_cloud" uses applink-jwt/applink@0.1, but the release v7.0.0 is major version 7; update the example to @7.x [RC011]',
     );
     expect(tagged.stdout.split('\n').at(-1)).toBe('6 finding(s).');
-  });
+  }, 120_000);
 });
