@@ -99,6 +99,20 @@ export const SALESFORCE_ERRORS: readonly SalesforceErrorEntry[] = [
     hint: `In the external client app's policies, add the user's profile or permission set to the app. ${PROPAGATION}`,
   }),
   entry({
+    code: 'ERR_SF_IP_RESTRICTED',
+    endpoint: 'token',
+    error: 'invalid_grant',
+    // The string other OAuth flows show; for the JWT flow it is not confirmed (see the reference).
+    descriptions: ['ip restricted'],
+    title: 'Login refused from this network (Login IP Ranges)',
+    cause:
+      "The user's profile allows logins only from its Login IP Ranges (or at its login hours), which the JWT bearer flow always enforces, and this machine is outside them. " +
+      'The preflight logs in from here; AppLink logs in from Heroku, not from this runner, so the authorization itself depends on whether Heroku\'s addresses are allowed.',
+    hint:
+      'Skip the login from this runner with authorize --no-preflight (the authorization still fails if Heroku is refused too); in the orb, give the job circleci_ip_ranges: true ' +
+      "and add CircleCI's published IP ranges to the profile's Login IP Ranges, or run it with preflight: false. Or widen the profile's Login IP Ranges in Setup.",
+  }),
+  entry({
     code: 'ERR_SF_USER_INACTIVE',
     endpoint: 'token',
     error: 'invalid_grant',

@@ -21,6 +21,8 @@ export interface SandboxRequest {
   jsonInvalid: boolean;
   /** Path parameters. */
   params: Record<string, string>;
+  /** The address the request counts as coming from (Login IP Ranges): the socket's, or Heroku's for the AppLink double's own calls. */
+  clientIp?: string;
 }
 
 export interface Reply {

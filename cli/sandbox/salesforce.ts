@@ -8,7 +8,7 @@ import { X509Certificate, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { accessToken as newAccessToken, toId15 } from './ids.js';
 import { bearerToken, json, route, type Reply, type Route, type RouteContext, type SandboxRequest, type SandboxUrls } from './routing.js';
-import type { IssuedToken, SandboxOrg } from './state.js';
+import { ipInRanges, type IssuedToken, type SandboxOrg } from './state.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const CDP_GRANT = 'urn:salesforce:grant-type:external:cdp';
@@ -105,6 +105,8 @@ async function exchangeToken(request: SandboxRequest, { state, urls, origin, now
   const user = typeof subject === 'string' ? state.findUser(subject) : undefined;
   if (!user || user.orgId !== org.id) return oauthError('invalid_grant', "user hasn't approved this consumer");
   if (!user.active) return oauthError('invalid_grant', 'inactive user');
+  // Salesforce always enforces the profile's Login IP Ranges for the JWT bearer flow.
+  if (user.loginIpRanges.length > 0 && !ipInRanges(request.clientIp ?? '', user.loginIpRanges)) return oauthError('invalid_grant', 'ip restricted');
   if (!app.preAuthorized.some((name) => name.toLowerCase() === user.username.toLowerCase())) {
     return oauthError('invalid_grant', "user hasn't approved this consumer");
   }

@@ -31,7 +31,7 @@ import { redactBodyFields, redactHeaders, type LoggedRequest } from './request-l
 import { bearerToken, json, matchRoute, route, SANDBOX_SERVICES, type Reply, type Route, type RouteContext, type SandboxRequest, type SandboxService, type SandboxUrls } from './routing.js';
 import { salesforceNotFound, salesforceRoutes } from './salesforce.js';
 import { validateStateInput } from './state-schema.js';
-import { APPLINK_SERVICE, DEFAULT_STATE_INPUT, SandboxState, type SandboxSnapshot, type SandboxStateInput } from './state.js';
+import { APPLINK_SERVICE, DEFAULT_STATE_INPUT, HEROKU_EGRESS_IP, SandboxState, type SandboxSnapshot, type SandboxStateInput } from './state.js';
 
 export type { LoggedRequest } from './request-log.js';
 export { SANDBOX_SERVICES, type SandboxService, type SandboxUrls } from './routing.js';
@@ -223,7 +223,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const method = (req.method ?? 'GET').toUpperCase();
     const internal = req.headers[INTERNAL_HEADER] === jobs.internalSecret;
     const { [INTERNAL_HEADER]: _marker, ...headers } = req.headers;
-    const request: SandboxRequest = { method, path: target.pathname, query: target.searchParams, headers, rawBody: rawBody ?? '', jsonInvalid: false, params: {} };
+    // The AppLink double logs in "from Heroku"; everything else from where its socket is.
+    const clientIp = internal ? HEROKU_EGRESS_IP : (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const request: SandboxRequest = { method, path: target.pathname, query: target.searchParams, headers, rawBody: rawBody ?? '', jsonInvalid: false, params: {}, clientIp };
     const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
     if (contentType.startsWith('application/x-www-form-urlencoded')) request.form = new URLSearchParams(request.rawBody);
     if (contentType.startsWith('application/json') && request.rawBody !== '') {

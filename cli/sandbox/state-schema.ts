@@ -50,7 +50,12 @@ const schema = {
               type: 'object',
               additionalProperties: false,
               required: ['username'],
-              properties: { username: string, id: string, active: { type: 'boolean' } },
+              properties: {
+                username: string,
+                id: string,
+                active: { type: 'boolean' },
+                loginIpRanges: { type: 'array', items: { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}(/([0-9]|[12][0-9]|3[0-2]))?$' } },
+              },
             },
           },
           externalClientApps: {

@@ -34,12 +34,33 @@ export interface SandboxSettingsInput {
   dataCloudOrgType?: DataCloudOrgType;
 }
 
+/** The address the sandbox gives the AppLink double's own logins: "Heroku's network" (a documentation address). */
+export const HEROKU_EGRESS_IP = '198.51.100.7';
+
+/** Whether an IPv4 address is in one of the CIDR ranges (`203.0.113.0/24`, or one address). */
+export function ipInRanges(ip: string, ranges: readonly string[]): boolean {
+  const toNumber = (address: string) => address.split('.').reduce((sum, part) => sum * 256 + Number(part), 0);
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return false;
+  return ranges.some((range) => {
+    const [base, bits = '32'] = range.split('/');
+    const size = 2 ** (32 - Number(bits));
+    const start = Math.floor(toNumber(base!) / size) * size;
+    return toNumber(ip) >= start && toNumber(ip) < start + size;
+  });
+}
+
 export interface UserInput {
   username: string;
   /** 15- or 18-character `005...` id; generated when absent. */
   id?: string;
   /** Default true. */
   active?: boolean;
+  /**
+   * The profile's Login IP Ranges (IPv4 CIDR, `203.0.113.0/24`); none: logins from anywhere. The
+   * runner's requests come from their socket address (127.0.0.1); the AppLink double's own login
+   * from {@link HEROKU_EGRESS_IP}, standing for Heroku's network.
+   */
+  loginIpRanges?: string[];
 }
 
 export interface ExternalClientAppInput {
@@ -125,6 +146,7 @@ export interface SandboxUser {
   id: string;
   username: string;
   active: boolean;
+  loginIpRanges: string[];
   orgId: string;
 }
 
@@ -370,6 +392,7 @@ export class SandboxState {
       id: input.id ? checkedId(input.id, '005', `user ${input.username} id`) : sequentialId('005', this.nextSequence()),
       username: input.username,
       active: input.active ?? true,
+      loginIpRanges: [...(input.loginIpRanges ?? [])],
       orgId: org.id,
     };
     this.users.push(user);

@@ -6,7 +6,7 @@ import { InputError } from '../../../cli/errors.js';
 import { startSandbox } from '../../../cli/sandbox/server.js';
 import { loadStateFile } from '../../../cli/sandbox/state-file.js';
 import { validateStateInput } from '../../../cli/sandbox/state-schema.js';
-import { SandboxState, keyFingerprint } from '../../../cli/sandbox/state.js';
+import { SandboxState, ipInRanges, keyFingerprint } from '../../../cli/sandbox/state.js';
 import { ROOT } from '../../support/harness.js';
 import { fixtureKey } from './helpers.js';
 
@@ -85,6 +85,27 @@ describe('loadStateFile', () => {
     const text = `orgs:\n  - name: o\n    users: [{ username: u@o.example }]\n    externalClientApps:\n      - consumerKey: k\n        certificate: |\n${a.certificate.trim().split('\n').map((line) => `          ${line}`).join('\n')}\n`;
     const input = await load('inline.yml', text);
     expect(input.orgs?.[0]?.externalClientApps?.[0]?.certificate?.trim()).toBe(a.certificate.trim());
+  });
+
+  it('reads a user\'s Login IP Ranges (IPv4 CIDR) and refuses anything else there', async () => {
+    const input = await load('ranges.yml', 'orgs:\n  - name: o\n    users:\n      - username: u@o.example\n        loginIpRanges: [198.51.100.0/24, 203.0.113.9]\n');
+    const state = SandboxState.fromInput(input);
+    expect(state.users[0]!.loginIpRanges).toEqual(['198.51.100.0/24', '203.0.113.9']);
+    const error = await loadError('bad-range.yml', 'orgs:\n  - name: o\n    users:\n      - username: u@o.example\n        loginIpRanges: [office]\n');
+    expect(error.code).toBe('ERR_SANDBOX_STATE');
+  });
+
+  it.each([
+    ['127.0.0.1', ['127.0.0.0/8'], true],
+    ['127.0.0.1', ['198.51.100.0/24'], false],
+    ['198.51.100.7', ['198.51.100.0/24'], true],
+    ['198.51.101.7', ['198.51.100.0/24'], false],
+    ['203.0.113.9', ['203.0.113.9'], true],
+    ['203.0.113.10', ['203.0.113.9/32'], false],
+    ['10.1.2.3', ['0.0.0.0/0'], true],
+    ['::1', ['0.0.0.0/0'], false],
+  ])('%s in %j: %s', (ip, ranges, inside) => {
+    expect(ipInRanges(ip, ranges)).toBe(inside);
   });
 
   it.each([
