@@ -131,15 +131,6 @@ export const SALESFORCE_ERRORS: readonly SalesforceErrorEntry[] = [
     hint: 'Check --username (or SF_USERNAME): sandbox usernames end in .<sandbox>; and check that --login-url points at the org of that user.',
   }),
   entry({
-    code: 'ERR_SF_IP_RESTRICTED',
-    endpoint: 'token',
-    error: 'invalid_grant',
-    descriptions: ['ip restricted'],
-    title: 'Login IP restricted',
-    cause: "This machine's IP address is outside the user's profile Login IP Ranges, which the JWT bearer flow always enforces.",
-    hint: "Add the CI runner's IP range to the profile's Login IP Ranges, or use an integration user whose profile has none.",
-  }),
-  entry({
     code: 'ERR_SF_RATE_LIMITED',
     endpoint: 'token',
     error: 'invalid_grant',

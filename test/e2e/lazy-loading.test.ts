@@ -106,7 +106,16 @@ describe('lazy loading', () => {
       expect(run.sources).toContain('cli/commands/authorize.ts');
       expect(run.sources).toContain('cli/applink/applink-api.ts');
       expect(heavy(run.sources)).toEqual([]);
+      // No proxy variable: the proxy code (cli/proxy.ts, its own chunk) is not loaded.
+      expect(run.sources).not.toContain('cli/proxy.ts');
       expect(findSecrets([run.stdout, run.stderr, JSON.stringify(sandbox.requestLog)], sandboxSecrets(sandbox, keys))).toEqual([]);
+    });
+
+    it('a proxy variable loads the proxy code (here NO_PROXY=* sends every request direct)', async () => {
+      const run = await traced(['list', '-a', 'acme-app'], { ...platformEnv(sandbox), HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '*' });
+      expect(run.exitCode).toBe(0);
+      expect(run.sources).toContain('cli/proxy.ts');
+      expect(heavy(run.sources)).toEqual([]);
     });
   });
 
