@@ -17,6 +17,19 @@ import { terminalSafe } from './terminal-text.js';
  */
 const secrets = new SecretRegistry();
 for (const name of ['HEROKU_API_KEY', 'HEROKU_APPLINK_TOKEN', 'JWT_PRIVATE_KEY']) secrets.add(process.env[name]);
+// Proxy credentials (http://user:password@proxy:3128) are secrets too: messages show the proxy as http://***@proxy.
+for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(process.env[name]?.trim() ?? '');
+  if (match) for (const part of match[1]!.split(':')) secrets.add(decodeURIComponentSafely(part));
+}
+
+function decodeURIComponentSafely(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 const writeOut = redactingWriter((text) => process.stdout.write(terminalSafe(text)), secrets);
 const writeErr = redactingWriter((text) => process.stderr.write(terminalSafe(text)), secrets);
 

@@ -93,7 +93,11 @@ function netrcSource(host: string): Source {
         const byName = await readNetrcToken(hostname, deps);
         if (byName.found) lookup = byName;
       }
-      if (lookup.found) return { value: lookup.token.token, source: lookup.token.source };
+      if (lookup.found) {
+        // Redacted from all output from now on, like HEROKU_API_KEY.
+        deps.secrets?.add(lookup.token.token);
+        return { value: lookup.token.token, source: lookup.token.source };
+      }
       absent = lookup.reason;
       return undefined;
     },

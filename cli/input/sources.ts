@@ -12,7 +12,7 @@ import type { Deps } from '../deps.js';
 import { InputError } from '../errors.js';
 
 /** What a source may read. */
-export type SourceDeps = Pick<Deps, 'env' | 'fs' | 'cwd' | 'run' | 'platform'>;
+export type SourceDeps = Pick<Deps, 'env' | 'fs' | 'cwd' | 'run' | 'platform' | 'secrets'>;
 
 /** A value and where it came from. */
 export interface Found {

@@ -15,13 +15,13 @@ sandboxPerTest(1, (current) => ({ keys, sandbox, bin } = current));
 const restrict = (ranges: string[]) => {
   for (const user of sandbox.state.users) user.loginIpRanges = ranges;
 };
-const authorize = (...extra: string[]) => ['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, ...extra];
+const authorize = (...extra: string[]) => ['authorize', 'my_org', '-a', 'acme-app', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, ...extra];
 const stored = () => sandbox.state.listAuthorizations(sandbox.state.addons[0]!.id);
 
 describe('an org whose user has Login IP Ranges', () => {
   it('verify: the refusal says so, explains where AppLink logs in from, and offers --no-preflight and circleci_ip_ranges', async () => {
     restrict(['198.51.100.0/24']);
-    const result = await bin.run(['verify', '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox));
+    const result = await bin.run(['verify', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox));
     expect(result.exitCode).toBe(4);
     const [error, fix, code] = result.stderr.split('\n').slice(-3);
     expect(error).toMatch(/^Error: Login refused from this network \(Login IP Ranges\): POST .*\/services\/oauth2\/token answered 400 invalid_grant "ip restricted" for user ci@acme\.example/);
