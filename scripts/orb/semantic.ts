@@ -222,7 +222,10 @@ function checkWorkflows(document: Record<string, unknown>, scope: Scope, ctx: Se
               : `job "${name}": no orb is imported as "${name.slice(0, slash)}" (add it under orbs:)`;
         findings.push({ rule: 'unknown-component', file: ctx.locate(at), path: at, message });
       } else if (target.checkable) {
-        checkArguments(target.component, isPlainObject(args) ? args : {}, WORKFLOW_JOB_KEYS, `job "${name}"`, [...at, name], ctx, findings);
+        // A matrix's parameters are arguments of every job it expands to.
+        const given = isPlainObject(args) ? args : {};
+        const matrix = isPlainObject(given.matrix) && isPlainObject(given.matrix.parameters) ? given.matrix.parameters : {};
+        checkArguments(target.component, { ...matrix, ...given }, WORKFLOW_JOB_KEYS, `job "${name}"`, [...at, name], ctx, findings);
       }
       if (isPlainObject(args) && Array.isArray(args.requires)) {
         args.requires.forEach((required, requiredIndex) => {

@@ -2,7 +2,8 @@
  * The packed orb's `authorize` job, expanded as CircleCI does and run with bash against the
  * sandbox, with the CLI built from this repository on the PATH.
  */
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
@@ -10,8 +11,8 @@ import { packOrb } from '../../scripts/orb/pack.js';
 import { generateKeyMaterial } from '../../cli/keys/generate.js';
 import { startSandbox, type Sandbox } from '../../cli/sandbox/server.js';
 import { expectNoSecrets } from '../support/leak-guard.js';
-import { ROOT } from '../support/harness.js';
-import { expandJob, runSteps, type BooleanStyle, type StepResult } from './expand.js';
+import { BIN, ROOT } from '../support/harness.js';
+import { expandCommand, expandJob, jobSettings, runSteps, type BooleanStyle, type ExpandedStep, type StepResult } from './expand.js';
 import { createJob, type Job } from './job.js';
 
 let orb: Record<string, unknown>;
@@ -152,5 +153,89 @@ describe('the authorize job of the packed orb', () => {
     expect(requestsSince(before)).toEqual(['salesforce.token']);
     expect(authorizationOf('ci_rejected')).toBeUndefined();
     await expectNothingLeaked(job, results);
+  });
+});
+
+describe('the orb interface additions, executed against the sandbox', () => {
+  const names = (results: StepResult[]) => results.map((result) => [result.name, result.status]);
+
+  it('when: always on remove cleans up a temporary authorization after a failed step; on_success steps are skipped', async () => {
+    const job = await createJob(context());
+    jobs.push(job);
+    const steps: ExpandedStep[] = [
+      ...expandCommand(orb, 'authorize', { developer_name: 'tmp_review', login_url: sandbox.urls.login, timeout: 30 }),
+      { kind: 'run', name: 'Tests that fail', command: 'exit 1', environment: {}, background: false, when: 'on_success' },
+      ...expandCommand(orb, 'verify', { login_url: sandbox.urls.login }),
+      ...expandCommand(orb, 'remove', { developer_name: 'tmp_review', when: 'always' }),
+    ];
+    const results = await runSteps(steps, { env: job.env, cwd: job.cwd });
+    expect(names(results)).toEqual([
+      ['Authorize tmp_review with Heroku AppLink', 'success'],
+      ['Tests that fail', 'failed'],
+      ['Remove the AppLink authorization tmp_review', 'success'],
+    ]);
+    expect(authorizationOf('tmp_review')).toBeUndefined();
+    const onFail = await runSteps([{ kind: 'run', name: 'fails', command: 'exit 1', environment: {}, background: false, when: 'on_success' }, ...expandCommand(orb, 'verify', { login_url: sandbox.urls.login, when: 'on_fail' })], { env: job.env, cwd: job.cwd });
+    expect(names(onFail)).toEqual([['fails', 'failed'], ['Verify the Salesforce JWT bearer login', 'success']]);
+    await expectNothingLeaked(job, results);
+  });
+
+  it('takes executor, resource_class, circleci_ip_ranges and cache_version, and the job still authorizes', async () => {
+    const args = { developer_name: 'ci_arm', executor: { name: 'default', tag: '24.11' }, resource_class: 'arm.medium', circleci_ip_ranges: true, login_url: sandbox.urls.login, timeout: 30 };
+    expect(jobSettings(orb, 'authorize', args)).toEqual({ executor: { name: 'default', tag: '24.11' }, resource_class: 'arm.medium', circleci_ip_ranges: true });
+    expect(jobSettings(orb, 'check_key', {})).toEqual({ executor: { name: 'default' }, resource_class: 'medium', circleci_ip_ranges: false });
+    expect(() => jobSettings(orb, 'authorize', { ...args, executor: 'missing' })).toThrow('job authorize: unknown executor "missing"');
+    const job = await createJob(context());
+    jobs.push(job);
+    const steps = [...expandCommand(orb, 'install', { cache_version: 'v7' }), ...expandJob(orb, 'authorize', args).slice(3)];
+    const caches = steps.filter((step) => step.kind === 'other').map((step) => (step as { args: Record<string, unknown> }).args);
+    expect(caches).toEqual([
+      expect.objectContaining({ keys: [`applink-jwt-v7-{{ arch }}-${version}`] }),
+      expect.objectContaining({ key: `applink-jwt-v7-{{ arch }}-${version}` }),
+    ]);
+    const results = await runSteps(steps, { env: job.env, cwd: job.cwd });
+    expect(results.map((result) => result.exitCode)).toEqual([0, 0]);
+    expect(authorizationOf('ci_arm')).toMatchObject({ status: 'authorized' });
+  });
+
+  it('hands the authorization\'s developer name and alias to later steps through BASH_ENV', async () => {
+    const job = await createJob(context());
+    jobs.push(job);
+    const steps: ExpandedStep[] = [
+      ...expandCommand(orb, 'authorize', { developer_name: 'ci_handoff', alias: 'handoff_alias', login_url: sandbox.urls.login, timeout: 30 }),
+      { kind: 'run', name: 'Later step', command: 'echo "$APPLINK_DEVELOPER_NAME|$APPLINK_ALIAS"', environment: {}, background: false, when: 'on_success' },
+    ];
+    const results = await runSteps(steps, { env: job.env, cwd: job.cwd });
+    expect(results.map((result) => result.exitCode)).toEqual([0, 0]);
+    expect(results[1]!.stdout).toBe('ci_handoff|handoff_alias');
+    expect(authorizationOf('ci_handoff')).toMatchObject({ status: 'authorized', alias: 'handoff_alias' });
+  });
+
+  it('install fails with a clear message on Node.js older than 20.19, and without npm', async () => {
+    const job = await createJob(context(), { shim: false });
+    jobs.push(job);
+    const bin = job.env.PATH!.split(':')[0]!;
+    await writeFile(join(bin, 'node'), '#!/bin/sh\necho v20.18.3\n');
+    await chmod(join(bin, 'node'), 0o755);
+    const [old] = await runSteps(expandCommand(orb, 'install', { cache: false }), { env: job.env, cwd: job.cwd });
+    expect(old).toMatchObject({ exitCode: 1, stderr: 'applink: Node.js 20.18.3 is too old: applink-jwt needs Node.js 20.19 or newer. Use the applink/default executor (cimg/node:lts), or install a newer Node.js before this step.' });
+    await writeFile(join(bin, 'node'), `#!/bin/sh\nexec "${process.execPath}" "$@"\n`);
+    const noNpm = { ...job.env, PATH: bin };
+    const [missing] = await runSteps(expandCommand(orb, 'install', { cache: false }), { env: noNpm, cwd: job.cwd });
+    expect(missing!.exitCode).toBe(1);
+    expect(missing!.stderr).toBe(`applink: npm is not installed (Node.js ${process.versions.node} is, without npm): applink-jwt is installed with npm. Use the applink/default executor (cimg/node), or install npm before this step.`);
+  });
+
+  it('check_key refuses max_age_days 0 as the CLI does, naming the parameter, before running the CLI', async () => {
+    const job = await createJob(context());
+    jobs.push(job);
+    const [result] = await runSteps(expandCommand(orb, 'check_key', { max_age_days: 0, match_key: false }), { env: job.env, cwd: job.cwd });
+    expect(result).toMatchObject({
+      exitCode: 1,
+      stdout: '',
+      stderr: "applink: parameter max_age_days must be a whole number of days from 1 to 36500 (the CLI's --max-age-days), got 0. Set it to the rotation policy's age limit, for example 90.",
+    });
+    const cli = await execa('node', [BIN, 'keys', 'check', '--cert-file', 'x.crt', '--max-age-days', '0'], { reject: false });
+    expect(cli.exitCode).toBe(2);
   });
 });

@@ -238,6 +238,21 @@ export function expandJob(orb: Orb, name: string, args: Values = {}, options: Ex
   return out;
 }
 
+/** The job-level keys of orb job `name` called with `args`, as CircleCI compiles them (recorded, not executed). */
+export function jobSettings(orb: Orb, name: string, args: Values = {}): { executor: unknown; resource_class: unknown; circleci_ip_ranges: unknown } {
+  const jobs = isPlainObject(orb.jobs) ? orb.jobs : {};
+  const job = jobs[name];
+  if (!isPlainObject(job)) throw new Error(`unknown job "${name}"`);
+  const values = resolveParameters(job, args, `job ${name}`);
+  const settled = substitute({ executor: job.executor, resource_class: job.resource_class, circleci_ip_ranges: job.circleci_ip_ranges }, values) as Record<string, unknown>;
+  const executor = typeof settled.executor === 'string' ? { name: settled.executor } : settled.executor;
+  if (!isPlainObject(executor) || typeof executor.name !== 'string') throw new Error(`job ${name}: executor must name an executor`);
+  const executors = isPlainObject(orb.executors) ? orb.executors : {};
+  if (!(executor.name in executors)) throw new Error(`job ${name}: unknown executor "${executor.name}"`);
+  resolveParameters(executors[executor.name], Object.fromEntries(Object.entries(executor).filter(([key]) => key !== 'name')), `executor ${executor.name}`);
+  return { executor, resource_class: settled.resource_class, circleci_ip_ranges: settled.circleci_ip_ranges };
+}
+
 export interface StepResult {
   name: string;
   /** The exit code; -1 when the step was stopped (no output timeout, or the job ended under a background step). */

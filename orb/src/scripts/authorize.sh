@@ -31,7 +31,11 @@ authorize() {
   [ -z "$alias" ] || args+=(--alias "$alias")
   if applink_is_true "${APPLINK_BOOL_REPLACE:-false}"; then args+=(--replace); fi
   if ! applink_is_true "${APPLINK_BOOL_PREFLIGHT:-true}"; then args+=(--no-preflight); fi
-  exec applink-jwt "${args[@]}"
+  applink-jwt "${args[@]}"
+  # Later steps of the job read the authorization's names from BASH_ENV.
+  if [ -n "${BASH_ENV:-}" ]; then
+    printf 'export APPLINK_DEVELOPER_NAME=%q\nexport APPLINK_ALIAS=%q\n' "$developer_name" "${alias:-applink:${developer_name}}" >>"$BASH_ENV"
+  fi
 }
 
 if [ "${BASH_SOURCE[0]:-$0}" = "$0" ]; then

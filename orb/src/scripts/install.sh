@@ -8,6 +8,21 @@ fail() {
   exit 1
 }
 
+# applink-jwt needs Node.js 20.19 or newer, and npm to install it.
+require_node_and_npm() {
+  local node_version major minor
+  command -v node >/dev/null 2>&1 \
+    || fail "Node.js is not installed: applink-jwt needs Node.js 20.19 or newer, with npm. Use the applink/default executor (cimg/node), or install Node.js before this step."
+  node_version="$(node --version 2>/dev/null || true)"
+  node_version="${node_version#v}"
+  IFS=. read -r major minor _ <<<"$node_version"
+  if [[ ! "$major" =~ ^[0-9]+$ ]] || [[ ! "${minor:-}" =~ ^[0-9]+$ ]] || [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; }; then
+    fail "Node.js ${node_version:-of an unknown version} is too old: applink-jwt needs Node.js 20.19 or newer. Use the applink/default executor (cimg/node:lts), or install a newer Node.js before this step."
+  fi
+  command -v npm >/dev/null 2>&1 \
+    || fail "npm is not installed (Node.js ${node_version} is, without npm): applink-jwt is installed with npm. Use the applink/default executor (cimg/node), or install npm before this step."
+}
+
 install_applink_jwt() {
   local version="${APPLINK_STR_VERSION:-}" package="${APPLINK_STR_PACKAGE:-}" prefix installed
   if [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]]; then
@@ -26,8 +41,7 @@ install_applink_jwt() {
     fi
     echo "applink-jwt ${installed:-of an unknown version} is on the PATH; installing ${version}."
   fi
-  command -v npm >/dev/null 2>&1 \
-    || fail "npm is not installed. Use the applink/default executor (cimg/node), or install Node.js 20.19 or newer before this step."
+  require_node_and_npm
   npm install --global --prefix "$prefix" --no-audit --no-fund "${package:-applink-jwt@${version}}"
   export PATH="${prefix}/bin:${PATH}"
   [ -z "${BASH_ENV:-}" ] || echo "export PATH=\"${prefix}/bin:\${PATH}\"" >>"$BASH_ENV"

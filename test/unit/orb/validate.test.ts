@@ -197,7 +197,7 @@ describe('the applink orb and this repository\'s CircleCI config', () => {
       const report = await validateConfigFile(join(dir, 'test-deploy.yml'), { schemaPath: SCHEMA_PATH, inlineOrbs: { applink: orb.packed!.orb } });
       expect(report.findings.map((finding) => `${finding.rule} ${formatPath(finding.path)}: ${finding.message}`)).toEqual([
         'unknown-component jobs.command_tests.steps[2]: step "applink/setup": the orb imported as "applink" has no command "setup"',
-        'unknown-argument jobs.command_tests.steps[3].applink/authorize.login: command "applink/authorize" has no parameter "login" (it has: addon, alias, app, client_id, developer_name, heroku_api_key, jwt_private_key, login_url, preflight, replace, timeout, type, username)',
+        'unknown-argument jobs.command_tests.steps[3].applink/authorize.login: command "applink/authorize" has no parameter "login" (it has: addon, alias, app, client_id, developer_name, heroku_api_key, jwt_private_key, login_url, preflight, replace, timeout, type, username, when)',
       ]);
     } finally {
       await cleanup();
@@ -226,6 +226,6 @@ describe('the applink orb and this repository\'s CircleCI config', () => {
     expect(tagged.stdout.split('\n')).toContain(
       'orb/src/examples/authorize_data_cloud.yml: examples.authorize_data_cloud.usage.orbs.applink: example "authorize_data_cloud" uses applink-jwt/applink@0.1, but the release v7.0.0 is major version 7; update the example to @7.x [RC011]',
     );
-    expect(tagged.stdout.split('\n').at(-1)).toBe('6 finding(s).');
+    expect(tagged.stdout.split('\n').at(-1)).toBe('9 finding(s).');
   }, 120_000);
 });
