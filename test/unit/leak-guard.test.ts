@@ -12,7 +12,7 @@ describe('leak guard', () => {
   });
 
   it('catches a 32-character run of the key body, even re-wrapped or JSON-escaped', () => {
-    const leak = JSON.stringify({ message: `bad key ${body.slice(100, 140).replace(/(.{10})/g, '$1\n')}` });
+    const leak = JSON.stringify({ message: `bad key: ${body.slice(100, 140).replace(/(.{10})/g, '$1\n')}` });
     expect(findSecrets(['ok', leak], { privateKeys: [pem] })).toEqual(['private key #0 (a 32-character run at offset 100) in text #1']);
   });
 
