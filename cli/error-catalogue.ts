@@ -183,7 +183,15 @@ export const GENERAL_ERRORS: readonly CatalogueEntry[] = [
     commands: NETWORK_COMMANDS,
     title: 'Request timed out',
     cause: 'A service did not answer one request within the request timeout.',
-    fix: 'Check the network path to the service, or raise --timeout.',
+    fix: 'Check the network path to the service (verify and authorize: or raise --timeout), and run the command again.',
+  },
+  {
+    code: 'ERR_DEADLINE',
+    exitCode: ExitCode.timeout,
+    commands: ['authorize'],
+    title: '--timeout ran out',
+    cause: 'The overall --timeout of authorize ran out while a request was still waiting for its answer; every request and retry pause inside authorize ends by it.',
+    fix: 'Check the network path to the service; raise --timeout if it is just slow.',
   },
   {
     code: 'ERR_HTTP_BODY_TOO_LARGE',

@@ -56,7 +56,30 @@ export const RETRY_IDEMPOTENT: RetryPolicy = {
   retryOnNetworkError: true,
 };
 
-type HttpDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'>;
+/**
+ * The overall bound of a command with `--timeout`: every request (each attempt, each pause between
+ * attempts) ends by `deadlineAt`, and timeout hints name `--timeout` only when the command has it.
+ */
+export interface HttpBounds {
+  /** Milliseconds since the epoch by which everything must have ended. */
+  deadlineAt?: number;
+  /** The command has a `--timeout` option worth raising. */
+  timeoutOption?: boolean;
+}
+
+type HttpDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'> & HttpBounds;
+
+/** `ms`, cut to what is left before the deadline (when there is one). */
+export function boundedDelay(ms: number, deps: Pick<Deps, 'now'> & HttpBounds): number {
+  return deps.deadlineAt === undefined ? ms : Math.max(0, Math.min(ms, deps.deadlineAt - deps.now()));
+}
+
+function deadlineError(request: HttpRequest, where: string, cause?: unknown): TimeoutError {
+  return new TimeoutError('ERR_DEADLINE', `The --timeout ran out while waiting for ${request.service} (${where}).`, {
+    hint: 'Check the network path to the service; raise --timeout if it is just slow.',
+    cause,
+  });
+}
 
 /** A URL without query string or fragment, for messages. */
 export function describeUrl(url: string): string {
@@ -96,8 +119,11 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
   let timedOut = false;
   for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
     throwIfInterrupted(deps.signal, request.service);
+    const left = deps.deadlineAt === undefined ? Infinity : deps.deadlineAt - deps.now();
+    if (left <= 0) throw deadlineError(request, where, lastError);
+    const attemptTimeoutMs = Math.min(request.timeoutMs, left);
     const attemptController = new AbortController();
-    const timer = setTimeout(() => attemptController.abort(new Error('timeout')), request.timeoutMs);
+    const timer = setTimeout(() => attemptController.abort(new Error('timeout')), attemptTimeoutMs);
     const onAbort = () => attemptController.abort(deps.signal.reason);
     deps.signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -111,7 +137,10 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
       const text = await readBounded(response, request.maxResponseBytes ?? MAX_RESPONSE_BYTES, request.service, where);
       registerSecretFields(parseJson(text), deps.secrets);
       if (attempt < policy.attempts && policy.retryOnStatus(response.status)) {
-        await pause(retryDelayMs(attempt, response.headers.get('retry-after'), policy, deps.now()), deps, request.service);
+        const delay = retryDelayMs(attempt, response.headers.get('retry-after'), policy, deps.now());
+        // No time left for the pause and another attempt: this answer is the last.
+        if (deps.deadlineAt !== undefined && deps.now() + delay >= deps.deadlineAt) return { status: response.status, headers: response.headers, text, attempts: attempt };
+        await pause(delay, deps, request.service);
         continue;
       }
       return { status: response.status, headers: response.headers, text, attempts: attempt };
@@ -125,7 +154,7 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
       timedOut = attemptController.signal.aborted;
       lastError = error;
       if (attempt < policy.attempts && policy.retryOnNetworkError) {
-        await pause(retryDelayMs(attempt, null, policy, deps.now()), deps, request.service);
+        await pause(boundedDelay(retryDelayMs(attempt, null, policy, deps.now()), deps), deps, request.service);
         continue;
       }
       break;
@@ -135,8 +164,9 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
     }
   }
   if (timedOut) {
+    if (deps.deadlineAt !== undefined && deps.now() >= deps.deadlineAt) throw deadlineError(request, where, lastError);
     throw new TimeoutError('ERR_HTTP_TIMEOUT', `${request.service} did not answer ${where} within ${request.timeoutMs / 1000} s.`, {
-      hint: 'Check the network path to the service, or raise --timeout.',
+      hint: deps.timeoutOption ? 'Check the network path to the service, or raise --timeout.' : 'Check the network path to the service, and run the command again.',
       cause: lastError,
     });
   }

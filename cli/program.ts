@@ -188,6 +188,7 @@ Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem:
   addAppOptions(addLoginOptions(addKeyOptions(program.command('authorize').argument('<developer-name>', 'developer name of the authorization (3-30 characters, starts with a letter, letters, digits and single underscores)').description('create (or with --replace, rotate) an AppLink JWT authorization and wait until it is authorized'))))
     .option('--alias <alias>', 'alias the SDK can read the authorization by (default: applink:<developer-name>)')
     .option('--replace', 'replace an existing authorization of that name (key rotation)', false)
+    .addOption(new Option('--if-exists <action>', 'when that name exists: fail, skip (leave it when authorized for the same org, client id and username), or replace').choices(['fail', 'skip', 'replace']).default('fail'))
     .option('--no-preflight', 'skip the Salesforce preflight')
     .option('--timeout <seconds>', 'how long to wait for the authorization to settle', parseInteger('--timeout', 1, 3600), 120)
     .option('--json', 'print the final authorization as JSON (no tokens)', false)
@@ -200,6 +201,7 @@ AppLink API is called directly. Proxies: HTTPS_PROXY, HTTP_PROXY, NO_PROXY.
 Examples:
   $ applink-jwt authorize my_org -a my-app --login-url https://acme.my.salesforce.com
   $ applink-jwt authorize my_org -a my-app --replace --jwt-key-file new/server.key
+  $ applink-jwt authorize my_org -a my-app --if-exists skip
   $ applink-jwt authorize dc_org -a my-app --type datacloud --json
 `)
     .action(
@@ -225,6 +227,7 @@ Examples:
           jwtKeyEnv: options.jwtKeyEnv as string,
           passphraseEnv: options.passphraseEnv as string | undefined,
           replace: Boolean(options.replace),
+          ifExists: options.ifExists as 'fail' | 'skip' | 'replace',
           preflight: options.preflight !== false,
           timeoutMs: (options.timeout as number) * 1000,
           json: Boolean(options.json),
@@ -266,8 +269,9 @@ Examples:
   addAppOptions(program.command('remove').argument('<developer-name>', 'developer name of the authorization').description('remove an AppLink authorization'))
     .option('-y, --yes', 'remove without asking', false)
     .option('-c, --confirm <developer-name>', 'remove without asking if this repeats the developer name')
+    .option('--ignore-missing', 'succeed when no authorization of that name exists (clean-up jobs)', false)
     .option('--json', 'print the result as JSON', false)
-    .addHelpText('after', '\nExamples:\n  $ applink-jwt remove my_org -a my-app --yes\n  $ applink-jwt remove my_org -a my-app --confirm my_org\n')
+    .addHelpText('after', '\nExamples:\n  $ applink-jwt remove my_org -a my-app --yes\n  $ applink-jwt remove my_org -a my-app --confirm my_org\n  $ applink-jwt remove review_org -a my-app --yes --ignore-missing\n')
     .action(
       action(
         async () => (await import('./commands/remove.js')).runRemove,
@@ -278,6 +282,7 @@ Examples:
           addon: options.addon as string | undefined,
           yes: Boolean(options.yes),
           confirm: options.confirm as string | undefined,
+          ignoreMissing: Boolean(options.ignoreMissing),
           json: Boolean(options.json),
         }),
       ),

@@ -23,9 +23,9 @@ import {
   type AppLinkResponse,
   type JwtAuthorizationRequest,
 } from './applink-api.js';
-import { SETTLED_STATUSES, type Authorization } from './authorization.js';
+import { developerNameOf, orgTypeOf, SETTLED_STATUSES, usernameOf, type Authorization } from './authorization.js';
 import type { AppLinkTarget } from './platform-api.js';
-import { retryDelayMs } from '../http.js';
+import { boundedDelay, retryDelayMs, type HttpBounds } from '../http.js';
 import { RETRY_GET } from './platform-api.js';
 
 /** The state of the add-on an error (or interrupt) leaves behind, as `details.state`. */
@@ -34,8 +34,15 @@ export type StateLeft = 'unchanged' | 'removed' | 'created' | 'failed-kept' | 'u
 export interface AddJwtAuthorizationOptions {
   target: AppLinkTarget;
   request: JwtAuthorizationRequest;
-  /** Replace an existing authorization of the same developer name (rotation). */
+  /** Replace an existing authorization of the same developer name (rotation); `ifExists: 'replace'`. */
   replace: boolean;
+  /**
+   * When an authorization of that name exists: `fail` (default), `skip` (leave it alone when it is
+   * `authorized` for the same org, client id and username), `replace` (as `replace: true`).
+   */
+  ifExists?: IfExists;
+  /** The org the preflight logged in to: `skip` requires the existing authorization to be for it. */
+  expectedOrgId?: string;
   /** How long to poll for a settled status. */
   timeoutMs: number;
   /** Turns a server error message that carries a Salesforce error into the catalogue's hint. */
@@ -47,15 +54,19 @@ export interface AddJwtAuthorizationOptions {
   postAttempts?: number;
 }
 
+export type IfExists = 'fail' | 'skip' | 'replace';
+
 export interface AddJwtAuthorizationResult {
   authorization: Authorization;
   /** An existing authorization was replaced (`--replace` after a 409). */
   rotated: boolean;
+  /** An existing authorization was left alone (`--if-exists skip`). */
+  skipped?: boolean;
   /** How many GETs the poll made. */
   polls: number;
 }
 
-export type AddJwtDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets' | 'progress'>;
+export type AddJwtDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets' | 'progress'> & HttpBounds;
 
 type Phase = 'nothing-sent' | 'posting' | 'deleting-old' | 'old-removed' | 'created';
 
@@ -64,26 +75,57 @@ type Phase = 'nothing-sent' | 'posting' | 'deleting-old' | 'old-removed' | 'crea
  * it returns. Throws `ERR_AUTHORIZATION_FAILED` (exit 6), `ERR_AUTHORIZATION_TIMEOUT` (exit 7),
  * `ERR_AUTHORIZATION_EXISTS` (409 without `replace`), an {@link InterruptedError} (130/143), or the
  * mapped HTTP error; each says which state it left.
+ *
+ * Ownership is decided from what the server returns, never from clocks: the name is read before
+ * the first POST (so an authorization that was already there is known by its id), and after a POST
+ * whose answer was lost the authorization found is ours only when it is not the one read before
+ * and its facts (developer name, alias, type, and username, client id and login URL when the answer
+ * has them) are those sent. Clean-ups and rotations act on the id they read, re-read just before.
  */
 export async function addJwtAuthorization(options: AddJwtAuthorizationOptions, deps: AddJwtDeps): Promise<AddJwtAuthorizationResult> {
   const name = options.request.developerName;
+  const ifExists: IfExists = options.replace ? 'replace' : (options.ifExists ?? 'fail');
   let phase: Phase = 'nothing-sent';
   let rotated = false;
   let createdId: string | undefined;
   try {
-    phase = 'posting';
-    let outcome = await createOnce(options, deps, false);
-    if (outcome.kind === 'conflict') {
-      if (!options.replace) throw appLinkError(outcome.response, options.target, name);
+    // Re-read before acting: what holds the name now, by id.
+    const before = await findAuthorization(options.target, name, deps);
+    if (before !== undefined) {
+      if (ifExists === 'skip') {
+        const mismatch = skipMismatch(before, options);
+        if (mismatch === undefined) return { authorization: before, rotated: false, skipped: true, polls: 0 };
+        throw annotate(existsError(options), 'unchanged', `--if-exists skip does not apply: ${mismatch}. Nothing was created or changed.`);
+      }
+      if (ifExists === 'fail') throw annotate(existsError(options), 'unchanged', 'Nothing was created or changed.');
       phase = 'deleting-old';
-      deps.progress.update(`Removing the existing authorization ${name} (--replace)`);
-      await removeOld(options, deps);
+      deps.progress.update(`Removing the existing authorization ${name} (id ${before.id}, --replace)`);
+      await removeOld(String(before.id), options, deps);
       phase = 'old-removed';
       rotated = true;
       deps.progress.update(`Creating authorization ${name} with the new key`);
-      outcome = await createOnce(options, deps, true);
+    }
+    phase = rotated ? 'old-removed' : 'posting';
+    const notOurs = new Set(before === undefined ? [] : [String(before.id)]);
+    let outcome = await createOnce(options, deps, notOurs);
+    if (outcome.kind === 'conflict') {
+      // Someone created it after our read: with replace, replace that one (read again, by id).
+      if (ifExists !== 'replace' || rotated) {
+        if (rotated) {
+          throw annotate(appLinkError(outcome.response, options.target, name), 'unknown', `The existing authorization ${name} was removed, and another one of that name was created meanwhile by someone else.`);
+        }
+        throw outcome.reason === undefined ? appLinkError(outcome.response, options.target, name) : annotate(existsError(options), 'unchanged', outcome.reason);
+      }
+      const current = await findAuthorization(options.target, name, deps);
+      if (current !== undefined) {
+        phase = 'deleting-old';
+        await removeOld(String(current.id), options, deps);
+        notOurs.add(String(current.id));
+      }
+      phase = 'old-removed';
+      rotated = true;
+      outcome = await createOnce(options, deps, notOurs);
       if (outcome.kind === 'conflict') {
-        // Someone re-created it between our DELETE and POST: do not fight over it.
         throw annotate(appLinkError(outcome.response, options.target, name), 'unknown', `The existing authorization ${name} was removed, and another one of that name was created meanwhile by someone else.`);
       }
     }
@@ -97,20 +139,74 @@ export async function addJwtAuthorization(options: AddJwtAuthorizationOptions, d
   }
 }
 
-type CreateOutcome = { kind: 'created'; authorization: Authorization } | { kind: 'conflict'; response: AppLinkResponse };
+function existsError(options: AddJwtAuthorizationOptions): AppError {
+  return appLinkError({ status: 409, headers: new Headers(), text: '', attempts: 1, where: `GET ${options.target.baseUrl}` }, options.target, options.request.developerName);
+}
+
+/** Why `--if-exists skip` does not apply to `existing` (undefined: it applies). */
+function skipMismatch(existing: Authorization, options: AddJwtAuthorizationOptions): string | undefined {
+  const { request } = options;
+  if (existing.status !== 'authorized') return `the existing one is ${existing.status}, not authorized`;
+  if (!sameType(existing, request.type)) return `the existing one is ${orgTypeOf(existing) ?? 'of an unknown type'}, not ${request.type}`;
+  const username = usernameOf(existing);
+  if (username === undefined) return 'the AppLink API does not say which username the existing one uses';
+  if (username.toLowerCase() !== request.username.toLowerCase()) return `the existing one uses username ${username}`;
+  const clientId = typeof existing.client_id === 'string' ? existing.client_id : undefined;
+  if (clientId === undefined) return 'the AppLink API does not say which client id the existing one uses';
+  if (clientId !== request.clientId) return 'the existing one uses another client id';
+  if (options.expectedOrgId !== undefined) {
+    if (existing.org.id === undefined || existing.org.id === null) return 'the AppLink API does not say which org the existing one is for';
+    if (!sameOrgId(existing.org.id, options.expectedOrgId)) return `the existing one is for org ${existing.org.id}, the key logs in to ${options.expectedOrgId}`;
+  }
+  return undefined;
+}
+
+/** Salesforce ids compare on their first 15 characters (the 18-character form adds a checksum). */
+function sameOrgId(a: string, b: string): boolean {
+  return a.slice(0, 15) === b.slice(0, 15);
+}
+
+function sameType(authorization: Authorization, type: JwtAuthorizationRequest['type']): boolean {
+  const orgType = orgTypeOf(authorization);
+  return orgType === undefined || orgType === (type === 'datacloud' ? 'DataCloudOrg' : 'SalesforceOrg');
+}
 
 /**
- * POSTs until it has an answer it can trust. `knownAbsent`: the name is known to be free (after
- * our DELETE), so anything a check finds is ours.
+ * Whether the authorization found after a POST whose answer was lost is the one that POST made,
+ * from the facts in the answer: `yes`, `no` (a fact differs), or `undecided` (too few facts).
  */
-async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps, knownAbsent: boolean): Promise<CreateOutcome> {
+export function ownedByFacts(found: Authorization, request: JwtAuthorizationRequest): 'yes' | 'no' | 'undecided' {
+  const facts: Array<[unknown, string, (a: string, b: string) => boolean]> = [
+    [developerNameOf(found), request.developerName, (a, b) => a === b],
+    [found.alias, request.alias, (a, b) => a === b],
+    [found.client_id, request.clientId, (a, b) => a === b],
+    [usernameOf(found), request.username, (a, b) => a.toLowerCase() === b.toLowerCase()],
+    [found.login_url, request.loginUrl ?? '', (a, b) => b === '' || a.replace(/\/+$/, '') === b.replace(/\/+$/, '')],
+  ];
+  if (!sameType(found, request.type)) return 'no';
+  let compared = 0;
+  for (const [value, expected, equal] of facts) {
+    if (typeof value !== 'string') continue;
+    if (!equal(value, expected)) return 'no';
+    compared += 1;
+  }
+  // The developer name alone proves nothing: at least the alias, username or client id must agree.
+  return compared >= 2 ? 'yes' : 'undecided';
+}
+
+type CreateOutcome = { kind: 'created'; authorization: Authorization } | { kind: 'conflict'; response: AppLinkResponse; reason?: string };
+
+/**
+ * POSTs until it has an answer it can trust. `notOurs`: ids known to be someone else's (read
+ * before the POST); an authorization found with one of them after a lost answer is a conflict.
+ */
+async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps, notOurs: ReadonlySet<string>): Promise<CreateOutcome> {
   const { target, request } = options;
   const name = request.developerName;
   const attempts = options.postAttempts ?? 4;
-  let firstUncertainAt: number | undefined;
+  let uncertain = false;
   let lastFailure: unknown;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const startedAt = deps.now();
     let response: AppLinkResponse | undefined;
     try {
       response = await postJwtAuthorization(target, request, deps);
@@ -120,11 +216,11 @@ async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps,
     }
     if (response !== undefined) {
       if (response.status >= 200 && response.status <= 299) return { kind: 'created', authorization: readAuthorization(response) };
-      if (response.status === 409 && firstUncertainAt === undefined) return { kind: 'conflict', response };
+      if (response.status === 409 && !uncertain) return { kind: 'conflict', response };
       if (response.status === 429) {
         // Rate-limited requests are refused before they are processed: retry without a check.
         lastFailure = appLinkError(response, target, name);
-        if (attempt < attempts) await deps.sleep(retryDelayMs(attempt, response.headers.get('retry-after'), RETRY_GET, deps.now()), deps.signal);
+        if (attempt < attempts) await deps.sleep(boundedDelay(retryDelayMs(attempt, response.headers.get('retry-after'), RETRY_GET, deps.now()), deps), deps.signal);
         continue;
       }
       // A 409 after an uncertain attempt may be our own earlier POST: look before calling it a conflict.
@@ -132,23 +228,28 @@ async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps,
       lastFailure = appLinkError(response, target, name);
     }
     // The POST may or may not have been processed: ask before sending it again.
-    firstUncertainAt ??= startedAt;
+    uncertain = true;
     const found = await findAuthorization(target, name, deps);
     if (found !== undefined) {
-      if (knownAbsent || createdSince(found, firstUncertainAt)) return { kind: 'created', authorization: found };
-      // It was there before our first POST: a conflict, whatever the failed POST said.
-      return { kind: 'conflict', response: response?.status === 409 ? response : syntheticConflict(response, target) };
+      if (notOurs.has(String(found.id))) {
+        return { kind: 'conflict', response: response?.status === 409 ? response : syntheticConflict(response, target), reason: `The authorization ${name} found (id ${found.id}) is the one that was there before; nothing was created.` };
+      }
+      const owned = ownedByFacts(found, request);
+      if (owned === 'yes') return { kind: 'created', authorization: found };
+      if (owned === 'no') {
+        return { kind: 'conflict', response: syntheticConflict(response, target), reason: `Another authorization ${name} (id ${found.id}) with other settings was created meanwhile by someone else; this run created nothing.` };
+      }
+      const app = appFlag(target);
+      throw annotate(
+        lastFailure instanceof AppError ? lastFailure : existsError(options),
+        'unknown',
+        `An authorization ${name} (id ${found.id}, ${found.status}) now exists, but the AppLink API's answer has too few facts (alias, username, client id) to tell whether this run created it: check it with applink-jwt info ${name}${app}.`,
+      );
     }
-    if (attempt < attempts) await deps.sleep(retryDelayMs(attempt, null, RETRY_GET, deps.now()), deps.signal);
+    if (attempt < attempts) await deps.sleep(boundedDelay(retryDelayMs(attempt, null, RETRY_GET, deps.now()), deps), deps.signal);
   }
-  if (knownAbsent || !(lastFailure instanceof AppError)) throw lastFailure;
+  if (!(lastFailure instanceof AppError)) throw lastFailure;
   throw annotate(lastFailure, 'unchanged', `No authorization named ${name} exists (checked), so nothing was created.`);
-}
-
-/** Whether the authorization was created by a request sent at or after `sinceMs` (same clock assumed; see README). */
-function createdSince(authorization: Authorization, sinceMs: number): boolean {
-  const created = Date.parse(String(authorization.created_at ?? ''));
-  return Number.isFinite(created) && created >= sinceMs;
 }
 
 function syntheticConflict(response: AppLinkResponse | undefined, target: AppLinkTarget): AppLinkResponse {
@@ -165,17 +266,20 @@ function isTransient(error: unknown): boolean {
   return error instanceof AppError && (error.code === 'ERR_NETWORK' || error.code === 'ERR_HTTP_TIMEOUT');
 }
 
-/** DELETE of the old authorization; when it fails, a GET tells whether it is in fact gone. */
-async function removeOld(options: AddJwtAuthorizationOptions, deps: AddJwtDeps): Promise<void> {
+/**
+ * DELETE of the old authorization by the id that was read; a 404 means someone else removed it
+ * first (the name is free all the same). When the DELETE fails, a GET tells whether it is gone.
+ */
+async function removeOld(id: string, options: AddJwtAuthorizationOptions, deps: AddJwtDeps): Promise<void> {
   const name = options.request.developerName;
   const app = appFlag(options.target);
   try {
-    await deleteAuthorization(options.target, name, deps);
+    await deleteAuthorization(options.target, id, deps);
   } catch (error) {
     if (!(error instanceof AppError) || error instanceof InterruptedError) throw error;
     let stillThere: boolean;
     try {
-      stillThere = (await findAuthorization(options.target, name, deps)) !== undefined;
+      stillThere = (await findAuthorization(options.target, id, deps)) !== undefined;
     } catch {
       throw annotate(error, 'unknown', `The existing authorization ${name} may or may not have been removed: check with applink-jwt info ${name}${app}.`);
     }
@@ -184,7 +288,9 @@ async function removeOld(options: AddJwtAuthorizationOptions, deps: AddJwtDeps):
 }
 
 async function poll(initial: Authorization, options: AddJwtAuthorizationOptions, deps: AddJwtDeps): Promise<{ authorization: Authorization; polls: number }> {
-  const deadline = deps.now() + options.timeoutMs;
+  // The command's overall deadline (--timeout) when it has one; the requests inside respect it too.
+  const deadline = deps.deadlineAt ?? deps.now() + options.timeoutMs;
+  deps = { ...deps, deadlineAt: deadline };
   let current = initial;
   // The first look comes soon (a sandbox or a fast service settles within tens of ms), then backs off.
   let delay = options.pollIntervalMs ?? 20;
@@ -201,6 +307,7 @@ async function poll(initial: Authorization, options: AddJwtAuthorizationOptions,
       current = await getAuthorization(options.target, String(current.id), deps);
     } catch (error) {
       // A poll that keeps failing is not the authorization failing: keep waiting until the deadline.
+      if (error instanceof AppError && error.code === 'ERR_DEADLINE') throw timeout(current, options);
       if (isTransient(error) || (error instanceof AppError && error.code === 'ERR_SERVICE_UNAVAILABLE')) continue;
       if (error instanceof AppError && error.code === 'ERR_AUTHORIZATION_NOT_FOUND') {
         throw new AuthorizationFailedError('ERR_AUTHORIZATION_GONE', `Authorization ${options.request.developerName} disappeared while waiting for it to settle (it was ${current.status}).`, {
@@ -224,23 +331,38 @@ function timeout(current: Authorization, options: AddJwtAuthorizationOptions): T
   });
 }
 
-/** The error for `failed`/`disconnected`, after removing the new authorization again. */
+/**
+ * The error for `failed`/`disconnected`, after removing the new authorization again: by its id,
+ * re-read just before, so an authorization someone else put under the name meanwhile is never
+ * touched; a 404 is reported as "someone else removed it", never as removed.
+ */
 async function failed(authorization: Authorization, options: AddJwtAuthorizationOptions, deps: AddJwtDeps, rotated: boolean): Promise<AppError> {
   const name = options.request.developerName;
+  const id = String(authorization.id);
   const serverText = authorization.error?.message ? `: ${oneLine(authorization.error.message)}` : ' (the AppLink API gave no reason)';
-  let removed = false;
+  let outcome: 'removed' | 'gone' | 'kept' | 'unknown' = 'kept';
   try {
-    await deleteAuthorization(options.target, name, deps);
-    removed = true;
+    const current = await findAuthorization(options.target, id, deps);
+    if (current === undefined) outcome = 'gone';
+    else if (current.status === 'authorized') outcome = 'kept';
+    else {
+      const deleted = await deleteAuthorization(options.target, id, deps);
+      outcome = deleted === 'not-found' ? 'gone' : 'removed';
+    }
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
+    outcome = 'unknown';
   }
-  const state: StateLeft = removed ? (rotated ? 'removed' : 'unchanged') : 'failed-kept';
-  const left = removed
-    ? rotated
-      ? ` The ${authorization.status} authorization was removed; the previous one had already been removed by --replace, so ${name} no longer exists.`
-      : ` The ${authorization.status} authorization was removed again, so the add-on is as it was.`
-    : ` The ${authorization.status} authorization is still on the add-on: remove it with applink-jwt remove ${name}${appFlag(options.target)} --yes.`;
+  const app = appFlag(options.target);
+  const texts: Record<typeof outcome, { state: StateLeft; text: string }> = {
+    removed: rotated
+      ? { state: 'removed', text: ` The ${authorization.status} authorization was removed; the previous one had already been removed by --replace, so ${name} no longer exists.` }
+      : { state: 'unchanged', text: ` The ${authorization.status} authorization was removed again, so the add-on is as it was.` },
+    gone: { state: 'unknown', text: ` It was not removed by this run: it was already gone (id ${id}), removed or replaced by someone else; check ${name} with applink-jwt info ${name}${app}.` },
+    kept: { state: 'failed-kept', text: ` The ${authorization.status} authorization is still on the add-on: remove it with applink-jwt remove ${name}${app} --yes.` },
+    unknown: { state: 'unknown', text: ` Whether the ${authorization.status} authorization (id ${id}) was removed is unknown: check with applink-jwt info ${name}${app}.` },
+  };
+  const { state, text: left } = texts[outcome];
   const message = authorization.error?.message ?? '';
   const hint =
     options.salesforceHint?.(message) ??

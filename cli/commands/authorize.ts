@@ -5,7 +5,7 @@
  * the POST (or a rotation with `--replace`), then a poll until the authorization settles.
  */
 import { defaultAlias, validateAlias, validateDeveloperName } from '../applink/developer-name.js';
-import { addJwtAuthorization } from '../applink/jwt-authorization.js';
+import { addJwtAuthorization, type IfExists } from '../applink/jwt-authorization.js';
 import { describeAuthorization, stripTokens, type Authorization } from '../applink/authorization.js';
 import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
 import type { Deps } from '../deps.js';
@@ -22,6 +22,8 @@ export interface AuthorizeOptions extends KeySourceOptions, AddonSelectionOption
   /** `--alias`. */
   alias?: string;
   replace: boolean;
+  /** `--if-exists fail|skip|replace` (`replace` is `--replace`). */
+  ifExists?: IfExists;
   preflight: boolean;
   /** How long to wait for the authorization to settle. */
   timeoutMs: number;
@@ -50,6 +52,8 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
   const input = login.input;
   const preflightOptions = { ...login.options, timeoutMs: PREFLIGHT_TIMEOUT_MS };
   const warnings = [...plan.warnings, ...key.warnings, ...input.warnings];
+  // --timeout bounds the whole run from here: every request and pause inside ends by it.
+  deps = { ...deps, deadlineAt: deps.now() + options.timeoutMs, timeoutOption: true } as Deps;
 
   try {
     // 2. The preflight: nothing goes to Heroku when Salesforce refuses the key.
@@ -85,7 +89,9 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
             ...(login.loginUrlGiven ? { loginUrl: input.loginUrl.origin } : {}),
             privateKeyPem: key.uploadPem,
           },
-          replace: options.replace,
+          replace: options.replace || options.ifExists === 'replace',
+          ifExists: options.ifExists,
+          ...(preflight ? { expectedOrgId: preflight.orgId } : {}),
           timeoutMs: options.timeoutMs,
           salesforceHint,
         },
@@ -95,12 +101,14 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
       deps.progress.stop(error instanceof AppError && error.code === 'ERR_AUTHORIZATION_FAILED' ? 'failed' : 'stopped');
       throw error;
     }
-    deps.progress.stop(result.rotated ? 'Authorized (rotated)' : 'Authorized');
+    deps.progress.stop(result.skipped ? 'Already authorized (skipped)' : result.rotated ? 'Authorized (rotated)' : 'Authorized');
 
     const authorization = stripTokens(result.authorization);
     const on = target.mode === 'platform' ? `add-on ${target.addonName} of app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;
     const lines = [
-      `${result.rotated ? 'Rotated' : 'Authorized'} ${developerName} (${options.type === 'datacloud' ? 'Data Cloud' : 'Salesforce'}) on ${on}${result.rotated ? ': the previous authorization was replaced with one using the new key' : ''}.`,
+      result.skipped
+        ? `Left ${developerName} (${options.type === 'datacloud' ? 'Data Cloud' : 'Salesforce'}) on ${on} as it was (--if-exists skip): it is authorized for the same org, client id and username.`
+        : `${result.rotated ? 'Rotated' : 'Authorized'} ${developerName} (${options.type === 'datacloud' ? 'Data Cloud' : 'Salesforce'}) on ${on}${result.rotated ? ': the previous authorization was replaced with one using the new key' : ''}.`,
       ...(preflight ? [`Preflight: Salesforce accepted the key for ${preflight.username} (org ${preflight.orgId}).`] : ['Preflight: skipped (--no-preflight).']),
       '',
       ...describeAuthorization(authorization),

@@ -23,11 +23,15 @@ export interface RemoveOptions extends AddonSelectionOptions {
   yes: boolean;
   /** `--confirm <developer-name>`: must repeat the developer name. */
   confirm?: string;
+  /** `--ignore-missing`: no authorization of that name is a success (nothing removed). */
+  ignoreMissing?: boolean;
   json: boolean;
 }
 
 export interface RemoveResult {
-  removed: string;
+  /** The name removed; null when there was none (`--ignore-missing`). */
+  removed: string | null;
+  developerName: string;
   addon: string;
   app?: string;
   mode: 'platform' | 'direct';
@@ -46,33 +50,42 @@ export async function runRemove(options: RemoveOptions, deps: Deps): Promise<Com
   problems.throwIfAny();
   if (name === undefined || plan === undefined) throw new Error('unreachable');
   const target = await resolveTarget(plan, deps);
-  const found = await findAuthorization(target, name, deps);
-  if (found === undefined) throw notFoundError(target, name);
-  await removeFound(target, developerNameOf(found) ?? name, deps);
   const on = target.mode === 'platform' ? `add-on ${target.addonName} of app ${target.appName}` : `add-on ${target.addonId} (direct mode)`;
+  const where = { addon: target.addonName, ...(target.appName ? { app: target.appName } : {}), mode: target.mode };
+  const missing = (text: string) => {
+    if (!options.ignoreMissing) throw notFoundError(target, name);
+    return { json: { removed: null, developerName: name, ...where }, text, warnings: plan.warnings };
+  };
+  // Re-read before acting: the DELETE names the id read here, never whatever holds the name later.
+  const found = await findAuthorization(target, name, deps);
+  if (found === undefined) return missing(`No authorization ${name} on ${on}: nothing to remove (--ignore-missing).`);
+  const removed = await removeFound(target, String(found.id), developerNameOf(found) ?? name, deps);
+  if (!removed) return missing(`Authorization ${name} was removed by someone else before this run's DELETE: nothing removed (--ignore-missing).`);
   return {
-    json: { removed: name, addon: target.addonName, ...(target.appName ? { app: target.appName } : {}), mode: target.mode },
+    json: { removed: name, developerName: name, ...where },
     text: `Removed authorization ${name} from ${on}.`,
     warnings: plan.warnings,
   };
 }
 
-/** The DELETE of an authorization known to exist; a failure is checked with a GET before it is reported. */
-async function removeFound(target: AppLinkTarget, developerName: string, deps: Deps): Promise<void> {
+/**
+ * The DELETE, by id, of an authorization just read; a failure is checked with a GET before it is
+ * reported. False when the first DELETE found it gone (someone else removed it): not "removed".
+ */
+async function removeFound(target: AppLinkTarget, id: string, developerName: string, deps: Deps): Promise<boolean> {
   try {
-    // 'not-found' here means someone removed it between our GET and our DELETE: gone all the same.
-    await deleteAuthorization(target, developerName, deps);
+    return (await deleteAuthorization(target, id, deps)) !== 'not-found';
   } catch (error) {
     if (!(error instanceof AppError) || error instanceof InterruptedError) throw error;
     let stillThere: boolean;
     try {
-      stillThere = (await findAuthorization(target, developerName, deps)) !== undefined;
+      stillThere = (await findAuthorization(target, id, deps)) !== undefined;
     } catch {
       const app = target.mode === 'platform' ? ` -a ${target.appName}` : '';
       throw annotate(error, 'unknown', `Authorization ${developerName} may or may not have been removed: check with applink-jwt info ${developerName}${app}.`);
     }
     // Gone: an attempt whose answer was lost removed it, which is what was asked for.
-    if (!stillThere) return;
+    if (!stillThere) return true;
     throw annotate(error, 'unchanged', `Authorization ${developerName} was not removed.`);
   }
 }

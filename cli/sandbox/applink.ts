@@ -57,6 +57,10 @@ export function authorizationBody(authorization: Authorization, withUserAuth: bo
     status: authorization.status,
     alias: authorization.alias,
     app_name: authorization.appName,
+    // Not in the plugin's type (unconfirmed): the double returns what it was created with, so a
+    // client can tell whose an authorization is by its facts (applink-jwt --if-exists skip).
+    client_id: authorization.clientId,
+    login_url: authorization.loginUrl,
     connection_method: 'JWT',
     created_at: authorization.createdAt,
     created_by: authorization.createdBy,

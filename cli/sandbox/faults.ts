@@ -49,9 +49,19 @@ export interface RandomFaultOptions {
   internal?: boolean;
 }
 
+/** A request held at the door until the test lets it in (deterministic races). */
+export interface Gate {
+  /** Resolves when a matching request arrived and is being held. */
+  arrived: Promise<void>;
+  /** Lets the held request (and any later one of the gate) through. */
+  release(): void;
+}
+
 /** What happens to one request. */
 export interface FaultPlan {
   latencyMs: number;
+  /** Handled only once this resolves (a {@link Gate}). */
+  hold?: Promise<void>;
   before?: { kind: 'status'; status: number } | { kind: 'rate-limit'; retryAfterSeconds: number } | { kind: 'reset' };
   after?: { kind: 'status'; status: number } | { kind: 'reset' };
   /** Kinds applied, for the request log. */
@@ -121,6 +131,21 @@ export class FaultInjector {
     return this.add({ route, kind: 'reset', count, phase });
   }
 
+  /**
+   * Holds the next request of `route` before it is handled until `release()`: the test can make
+   * another client act in between (a clean-up racing a replace), without any timing.
+   */
+  gate(route: string): Gate {
+    let release!: () => void;
+    let arrived!: () => void;
+    const open = new Promise<void>((resolve) => (release = resolve));
+    const seen = new Promise<void>((resolve) => (arrived = resolve));
+    this.gates.push({ route, open, arrived, used: false });
+    return { arrived: seen, release };
+  }
+
+  private gates: Array<{ route: string; open: Promise<void>; arrived: () => void; used: boolean }> = [];
+
   /** Seeded random faults on every matching request, until {@link clear}. */
   random(options: RandomFaultOptions): this {
     this.randomMode = {
@@ -153,6 +178,12 @@ export class FaultInjector {
   /** Decides the faults for one request, consuming rule counts and updating the counters. */
   plan(route: string, internal: boolean): FaultPlan {
     const plan: FaultPlan = { latencyMs: 0, kinds: [] };
+    const gate = internal ? undefined : this.gates.find((candidate) => !candidate.used && routeMatches(candidate.route, route));
+    if (gate) {
+      gate.used = true;
+      plan.hold = gate.open;
+      gate.arrived();
+    }
     for (const rule of this.rules) {
       if (rule.remaining <= 0 || !routeMatches(rule.route, route) || (internal && !rule.internal)) continue;
       if (rule.kind === 'latency') {

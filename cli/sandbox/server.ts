@@ -262,6 +262,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     const echo = state.settings.echoSecrets && !internal ? echoOfSecrets(request) : '';
     const withHeaders = (reply: Reply): Reply => (heroku ? { ...reply, headers: { ...reply.headers, ...herokuHeaders(request, reply.status) } } : reply);
+    if (plan.hold) await plan.hold;
     if (plan.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.latencyMs));
     if (rawBody === undefined) return send(res, withHeaders(json(413, { id: 'payload_too_large', message: 'Request body too large' })), finish, echo);
     if (plan.before?.kind === 'reset') {

@@ -125,9 +125,10 @@ describe('errors carry no secret', () => {
     for (const [, answer] of failures) {
       for (const replace of [false, true]) {
         const service = fakeService();
-        service.on(`POST /addons/${ADDON_ID}/authorizations/salesforce/jwt`, replace ? { status: 409, json: { id: 'conflict', message: 'Authorization already exists' } } : answer, ...(replace ? [answer] : []));
-        service.on(`GET /addons/${ADDON_ID}/authorizations/my_org`, replace ? { status: 404, json: {} } : answer);
-        service.on(`DELETE /addons/${ADDON_ID}/authorizations/my_org`, replace ? { status: 200, json: {} } : answer);
+        // The name is read first: absent (then the POST fails), or held by old-1 (replaced: its DELETE by id, then the POST fails).
+        service.on(`POST /addons/${ADDON_ID}/authorizations/salesforce/jwt`, answer);
+        service.on(`GET /addons/${ADDON_ID}/authorizations/my_org`, replace ? { status: 200, json: { id: 'old-1', status: 'authorized', org: { developer_name: 'my_org' } } } : { status: 404, json: {} }, answer);
+        service.on(`DELETE /addons/${ADDON_ID}/authorizations/old-1`, { status: 200, json: {} });
         service.on(`GET /addons/${ADDON_ID}/authorizations/auth-1`, answer);
         errors.push(await caught(addJwtAuthorization({ target, request, replace, timeoutMs: 2000, postAttempts: 2 }, { ...clientDeps(service).deps, progress: silentProgress })));
         expect(service.requests.find((sent) => sent.method === 'POST')!.body).toContain('PRIVATE KEY');
@@ -135,9 +136,10 @@ describe('errors carry no secret', () => {
     }
     // A created authorization whose poll keeps failing, then ends failed with a message.
     const polled = fakeService();
+    polled.on(`GET /addons/${ADDON_ID}/authorizations/my_org`, { status: 404, json: {} });
     polled.on(`POST /addons/${ADDON_ID}/authorizations/salesforce/jwt`, created);
     polled.on(`GET /addons/${ADDON_ID}/authorizations/auth-1`, { status: 200, json: { id: 'auth-1', status: 'failed', org: {}, error: { id: 'authentication_failed', message: 'JWT authentication failed' } } });
-    polled.on(`DELETE /addons/${ADDON_ID}/authorizations/my_org`, { networkError: 'ECONNRESET' });
+    polled.on(`DELETE /addons/${ADDON_ID}/authorizations/auth-1`, { networkError: 'ECONNRESET' });
     errors.push(await caught(addJwtAuthorization({ target, request, replace: false, timeoutMs: 2000 }, { ...clientDeps(polled).deps, progress: silentProgress })));
     expect(errors.every((error) => typeof (error as { details?: { state?: unknown } }).details?.state === 'string')).toBe(true);
     expectClean(errors);

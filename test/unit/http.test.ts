@@ -231,3 +231,22 @@ describe('retryDelayMs with a Retry-After that is not a delay', () => {
     expect(retryDelayMs(1, new Date(NOW_MS + 2000).toUTCString(), RETRY_IDEMPOTENT, NOW_MS, 1)).toBe(2000);
   });
 });
+
+describe('timeouts and the --timeout hint', () => {
+  const hanging: HttpRequest = { method: 'GET', url: 'https://example.test/x', timeoutMs: 10, service: 'the AppLink API' };
+  const neverAnswers = (async (_url: unknown, init?: RequestInit) =>
+    new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)))) as typeof fetch;
+  const base = { fetch: neverAnswers, sleep: realSleep, signal: new AbortController().signal, now: () => Date.now() };
+
+  it('names --timeout only for a command that has it', async () => {
+    const without = await failure(httpRequest(hanging, base));
+    expect([without.code, without.hint]).toEqual(['ERR_HTTP_TIMEOUT', 'Check the network path to the service, and run the command again.']);
+    const withOption = await failure(httpRequest(hanging, { ...base, timeoutOption: true }));
+    expect(withOption.hint).toBe('Check the network path to the service, or raise --timeout.');
+  });
+
+  it('ends every attempt and pause by the deadline', async () => {
+    const error = await failure(httpRequest({ ...hanging, timeoutMs: 60_000, retry: { ...RETRY_IDEMPOTENT, attempts: 5 } }, { ...base, deadlineAt: Date.now() + 50, timeoutOption: true }));
+    expect(error.code).toBe('ERR_DEADLINE');
+  });
+});

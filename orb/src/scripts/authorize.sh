@@ -8,12 +8,15 @@ authorize() {
   local developer_name app addon login_url alias
   local -a args
   applink_require_cli
-  developer_name="$(applink_subst "${APPLINK_STR_DEVELOPER_NAME:-}")"
+  developer_name="$(applink_param "${APPLINK_STR_DEVELOPER_NAME:-}" developer_name)"
   [ -n "$developer_name" ] || applink_fail "parameter developer_name is empty. Set it to the authorization's developer name, for example production_org."
-  app="$(applink_subst "${APPLINK_STR_APP:-}")"
-  addon="$(applink_subst "${APPLINK_STR_ADDON:-}")"
-  login_url="$(applink_subst "${APPLINK_STR_LOGIN_URL:-}")"
-  alias="$(applink_subst "${APPLINK_STR_ALIAS:-}")"
+  applink_require_name developer_name "$developer_name"
+  # The default is the literal text $HEROKU_APP_NAME: unset, it leaves the app to the CLI's fallbacks.
+  # shellcheck disable=SC2016
+  app="$(applink_param "${APPLINK_STR_APP:-}" app '$HEROKU_APP_NAME')"
+  addon="$(applink_param "${APPLINK_STR_ADDON:-}" addon)"
+  login_url="$(applink_param "${APPLINK_STR_LOGIN_URL:-}" login_url)"
+  alias="$(applink_param "${APPLINK_STR_ALIAS:-}" alias)"
 
   applink_require_var jwt_private_key "${APPLINK_ENV_JWT_PRIVATE_KEY:-}"
   applink_require_var client_id "${APPLINK_ENV_CLIENT_ID:-}"
@@ -24,14 +27,20 @@ authorize() {
   HEROKU_API_KEY="${!APPLINK_ENV_HEROKU_API_KEY}"
   export SF_CLIENT_ID SF_USERNAME HEROKU_API_KEY
 
-  args=(authorize "$developer_name" --type "${APPLINK_ENUM_TYPE:-salesforce}" --jwt-key-env "$APPLINK_ENV_JWT_PRIVATE_KEY" --timeout "${APPLINK_INT_TIMEOUT:-120}")
+  args=(authorize --type "${APPLINK_ENUM_TYPE:-salesforce}" --jwt-key-env "$APPLINK_ENV_JWT_PRIVATE_KEY" --timeout "${APPLINK_INT_TIMEOUT:-120}")
   [ -z "$app" ] || args+=(--app "$app")
   [ -z "$addon" ] || args+=(--addon "$addon")
   [ -z "$login_url" ] || args+=(--login-url "$login_url")
   [ -z "$alias" ] || args+=(--alias "$alias")
   if applink_is_true "${APPLINK_BOOL_REPLACE:-false}"; then args+=(--replace); fi
   if ! applink_is_true "${APPLINK_BOOL_PREFLIGHT:-true}"; then args+=(--no-preflight); fi
-  applink-jwt "${args[@]}"
+  case "${APPLINK_ENUM_IF_EXISTS:-fail}" in
+    fail) ;;
+    skip | replace) args+=(--if-exists "$APPLINK_ENUM_IF_EXISTS") ;;
+    *) applink_fail "parameter if_exists must be fail, skip or replace." ;;
+  esac
+  # `--` ends the options: the developer name is never read as one.
+  applink-jwt "${args[@]}" -- "$developer_name"
   # Later steps of the job read the authorization's names from BASH_ENV.
   if [ -n "${BASH_ENV:-}" ]; then
     printf 'export APPLINK_DEVELOPER_NAME=%q\nexport APPLINK_ALIAS=%q\n' "$developer_name" "${alias:-applink:${developer_name}}" >>"$BASH_ENV"

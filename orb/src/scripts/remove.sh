@@ -8,17 +8,22 @@ remove() {
   local developer_name app addon
   local -a args
   applink_require_cli
-  developer_name="$(applink_subst "${APPLINK_STR_DEVELOPER_NAME:-}")"
+  developer_name="$(applink_param "${APPLINK_STR_DEVELOPER_NAME:-}" developer_name)"
   [ -n "$developer_name" ] || applink_fail "parameter developer_name is empty. Set it to the developer name of the authorization to remove."
-  app="$(applink_subst "${APPLINK_STR_APP:-}")"
-  addon="$(applink_subst "${APPLINK_STR_ADDON:-}")"
+  applink_require_name developer_name "$developer_name"
+  # The default is the literal text $HEROKU_APP_NAME: unset, it leaves the app to the CLI's fallbacks.
+  # shellcheck disable=SC2016
+  app="$(applink_param "${APPLINK_STR_APP:-}" app '$HEROKU_APP_NAME')"
+  addon="$(applink_param "${APPLINK_STR_ADDON:-}" addon)"
   applink_require_var heroku_api_key "${APPLINK_ENV_HEROKU_API_KEY:-}"
   HEROKU_API_KEY="${!APPLINK_ENV_HEROKU_API_KEY}"
   export HEROKU_API_KEY
-  args=(remove "$developer_name" --yes)
+  args=(remove --yes)
   [ -z "$app" ] || args+=(--app "$app")
   [ -z "$addon" ] || args+=(--addon "$addon")
-  exec applink-jwt "${args[@]}"
+  if applink_is_true "${APPLINK_BOOL_IGNORE_MISSING:-false}"; then args+=(--ignore-missing); fi
+  # `--` ends the options: the developer name is never read as one.
+  exec applink-jwt "${args[@]}" -- "$developer_name"
 }
 
 if [ "${BASH_SOURCE[0]:-$0}" = "$0" ]; then

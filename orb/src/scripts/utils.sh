@@ -96,3 +96,25 @@ applink_require_cli() {
   command -v applink-jwt >/dev/null 2>&1 \
     || applink_fail "applink-jwt is not installed. Add the applink/install step before this one (the applink/authorize job does it for you)."
 }
+
+# Expands string parameter $1 (named $2 in messages) like applink_subst, but fails when a value that
+# was given expands to nothing (`app: $STAGING_APP` with STAGING_APP missing from the context): an
+# empty value must never make the CLI fall back to another app or add-on. $3 is the parameter's
+# default, which may expand to nothing (then the CLI's own fallbacks apply, as documented).
+applink_param() {
+  local raw="$1" parameter="$2" default="${3:-}" value
+  value="$(applink_subst "$raw")"
+  if [ -n "$raw" ] && [ -z "$value" ] && [ "$raw" != "$default" ]; then
+    applink_fail "parameter ${parameter} is ${raw}, which expands to nothing: the variable it names is empty or not set. Add it to the context this job uses, or set ${parameter} to the value itself."
+  fi
+  printf '%s' "$value"
+}
+
+# Checks a developer name before it goes on the command line: it must not look like an option
+# (--help, --no-preflight, --jwt-key-file=...), whatever the CLI would make of it.
+applink_require_name() {
+  local parameter="$1" name="$2"
+  if [[ ! "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_:.@-]*$ ]]; then
+    applink_fail "parameter ${parameter} is not a developer name: it must start with a letter or digit and hold only letters, digits and _ : . @ - (for example production_org)."
+  fi
+}

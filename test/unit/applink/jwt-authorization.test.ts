@@ -9,7 +9,11 @@ import { ADDON_ID, clientDeps, fakeService, PLATFORM_TARGET, type FakeService } 
 const BASE = `/addons/${ADDON_ID}`;
 const POST = `POST ${BASE}/authorizations/salesforce/jwt`;
 const BY_NAME = `GET ${BASE}/authorizations/my_org`;
-const DELETE = `DELETE ${BASE}/authorizations/my_org`;
+const ID_DELETE = `DELETE ${BASE}/authorizations/${'b8bc7bcb-0000-4000-8000-000000000001'}`;
+const OLD_ID = 'a0000000-0000-4000-8000-0000000000aa';
+const OLD_DELETE = `DELETE ${BASE}/authorizations/${OLD_ID}`;
+const OLD_BY_ID = `GET ${BASE}/authorizations/${OLD_ID}`;
+const NOT_FOUND = { status: 404, json: { id: 'record_not_found', message: 'record not found' } };
 const ID = 'b8bc7bcb-0000-4000-8000-000000000001';
 const BY_ID = `GET ${BASE}/authorizations/${ID}`;
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -30,57 +34,84 @@ function setup(extra: Partial<AddJwtAuthorizationOptions> = {}) {
   return { service, run, updates, sleeps: client.sleeps };
 }
 
+function old(status = 'authorized', extra: Record<string, unknown> = {}) {
+  return auth(status, { id: OLD_ID, ...extra });
+}
+
 function expectCalls(service: FakeService, calls: string[]) {
   expect(service.calls()).toEqual(calls);
 }
 
 describe('addJwtAuthorization', () => {
-  it('POSTs once, then polls by id until authorized, reporting each state', async () => {
+  it('reads the name, POSTs once, then polls by id until authorized, reporting each state', async () => {
     const { service, run, updates } = setup();
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('authorizing') });
     service.on(BY_ID, { status: 200, json: auth('authorizing') }, { status: 200, json: auth('authorized') });
     const result = await run();
     expect(result.authorization.status).toBe('authorized');
     expect([result.rotated, result.polls]).toEqual([false, 2]);
-    expectCalls(service, [POST, BY_ID, BY_ID]);
+    expectCalls(service, [BY_NAME, POST, BY_ID, BY_ID]);
     expect(updates).toEqual(['Waiting for my_org: authorizing', 'Waiting for my_org: authorizing']);
   });
 
   it('does not poll when the POST already answers authorized', async () => {
     const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('authorized') });
     expect((await run()).polls).toBe(0);
-    expectCalls(service, [POST]);
+    expectCalls(service, [BY_NAME, POST]);
   });
 
-  it('409 without replace: ERR_AUTHORIZATION_EXISTS, nothing changed, hint --replace', async () => {
+  it('an existing one without replace: ERR_AUTHORIZATION_EXISTS, nothing sent, hint --replace', async () => {
     const { service, run } = setup();
-    service.on(POST, { status: 409, json: { id: 'conflict', message: 'Authorization already exists' } });
+    service.on(BY_NAME, { status: 200, json: old() });
     const error = await failure(run());
     expect([error.code, error.exitCode, error.message, error.hint, error.details?.state]).toEqual([
       'ERR_AUTHORIZATION_EXISTS',
       5,
-      'An authorization named my_org already exists on add-on applink-rigid-12345 of app my-app. The server said: "Authorization already exists". Nothing was created or changed.',
+      'An authorization named my_org already exists on add-on applink-rigid-12345 of app my-app. Nothing was created or changed.',
       'Rerun with --replace to replace it (key rotation), or choose another developer name.',
       'unchanged',
     ]);
-    expectCalls(service, [POST]);
+    expectCalls(service, [BY_NAME]);
   });
 
-  it('409 with replace: DELETE, POST again, poll; reported as a rotation', async () => {
+  it('409 on the POST (created by someone after the read) without replace: ERR_AUTHORIZATION_EXISTS, nothing changed', async () => {
+    const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'Authorization already exists' } });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unchanged']);
+    expect(error.message).toBe('An authorization named my_org already exists on add-on applink-rigid-12345 of app my-app. The server said: "Authorization already exists". Nothing was created or changed.');
+    expectCalls(service, [BY_NAME, POST]);
+  });
+
+  it('replace: DELETE the id read (not the name), POST, poll; reported as a rotation', async () => {
     const { service, run } = setup({ replace: true });
-    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 202, json: auth('authorizing') });
-    service.on(DELETE, { status: 200, json: {} });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    service.on(POST, { status: 202, json: auth('authorizing') });
     service.on(BY_ID, { status: 200, json: auth('authorized') });
     const result = await run();
     expect(result.rotated).toBe(true);
-    expectCalls(service, [POST, DELETE, POST, BY_ID]);
+    expectCalls(service, [BY_NAME, OLD_DELETE, POST, BY_ID]);
+  });
+
+  it('replace after a 409 (created after the read): reads it again and deletes that id', async () => {
+    const { service, run } = setup({ ifExists: 'replace' });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: old() });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 202, json: auth('authorized') });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    expect((await run()).rotated).toBe(true);
+    expectCalls(service, [BY_NAME, POST, BY_NAME, OLD_DELETE, POST]);
   });
 
   it('replace whose re-create keeps failing says the old one was removed and not re-created', async () => {
     const { service, run } = setup({ replace: true });
-    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 422, json: { id: 'validation_failed', message: 'bad' } });
-    service.on(DELETE, { status: 200, json: {} });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    service.on(POST, { status: 422, json: { id: 'validation_failed', message: 'bad' } });
     const error = await failure(run());
     expect(error.code).toBe('ERR_AUTHORIZATION_INVALID');
     expect(error.details?.state).toBe('removed');
@@ -89,86 +120,140 @@ describe('addJwtAuthorization', () => {
     );
   });
 
-  it('replace whose DELETE fails leaves the old one intact (checked) and says so', async () => {
+  it('replace whose DELETE fails leaves the old one intact (checked by id) and says so', async () => {
     const { service, run } = setup({ replace: true });
-    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } });
-    service.on(DELETE, { status: 503, text: '' });
-    service.on(BY_NAME, { status: 200, json: auth('authorized') });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(OLD_DELETE, { status: 503, text: '' });
+    service.on(OLD_BY_ID, { status: 200, json: old() });
     const error = await failure(run());
     expect([error.code, error.details?.state]).toEqual(['ERR_SERVICE_UNAVAILABLE', 'unchanged']);
     expect(error.message.endsWith('The existing authorization my_org was left intact.')).toBe(true);
-    expectCalls(service, [POST, DELETE, DELETE, DELETE, DELETE, BY_NAME]);
+    expectCalls(service, [BY_NAME, OLD_DELETE, OLD_DELETE, OLD_DELETE, OLD_DELETE, OLD_BY_ID]);
   });
 
   it('replace whose DELETE answer was lost but the old one is gone carries on', async () => {
     const { service, run } = setup({ replace: true });
-    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 202, json: auth('authorized') });
-    service.on(DELETE, { networkError: 'ECONNRESET' });
-    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(POST, { status: 202, json: auth('authorized') });
+    service.on(OLD_DELETE, { networkError: 'ECONNRESET' });
+    service.on(OLD_BY_ID, NOT_FOUND);
     expect((await run()).rotated).toBe(true);
-    expectCalls(service, [POST, DELETE, DELETE, DELETE, DELETE, BY_NAME, POST]);
+    expectCalls(service, [BY_NAME, OLD_DELETE, OLD_DELETE, OLD_DELETE, OLD_DELETE, OLD_BY_ID, POST]);
   });
 
-  it('a POST that fails with 5xx is followed by a GET; when the GET finds ours, no second POST', async () => {
+  it('a POST that fails with 5xx is followed by a GET; a new one with the facts sent is ours: no second POST', async () => {
     const { service, run } = setup();
     service.on(POST, { status: 502, text: '<html>bad gateway</html>' });
-    service.on(BY_NAME, { status: 200, json: auth('authorizing') });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: auth('authorizing', { alias: 'applink:my_org', client_id: 'cid' }) });
     service.on(BY_ID, { status: 200, json: auth('authorized') });
     await run();
-    expectCalls(service, [POST, BY_NAME, BY_ID]);
+    expectCalls(service, [BY_NAME, POST, BY_NAME, BY_ID]);
+  });
+
+  it('ownership never depends on clocks: a created_at far in the past or future changes nothing', async () => {
+    for (const createdAt of ['2001-01-01T00:00:00Z', '2099-01-01T00:00:00Z']) {
+      const { service, run } = setup();
+      service.on(POST, { networkError: 'ECONNRESET' });
+      service.on(BY_NAME, NOT_FOUND, { status: 200, json: auth('authorized', { alias: 'applink:my_org', created_at: createdAt }) });
+      expect((await run()).authorization.id).toBe(ID);
+    }
+  });
+
+  it('a lost answer, then one with other facts: someone else\'s, a conflict; this run created nothing', async () => {
+    const { service, run } = setup();
+    service.on(POST, { networkError: 'ECONNRESET' });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: auth('authorizing', { alias: 'applink:other' }) });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unchanged']);
+    expect(error.message).toContain(`Another authorization my_org (id ${ID}) with other settings was created meanwhile by someone else; this run created nothing.`);
+  });
+
+  it('a lost answer, then one whose answer has too few facts: undecided, non-zero with the state', async () => {
+    const { service, run } = setup();
+    service.on(POST, { networkError: 'ECONNRESET' });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: { id: ID, status: 'authorizing', org: { developer_name: 'my_org' } } });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_NETWORK', 'unknown']);
+    expect(error.message).toContain(`An authorization my_org (id ${ID}, authorizing) now exists, but the AppLink API's answer has too few facts (alias, username, client id) to tell whether this run created it`);
   });
 
   it('a POST that fails with a network error, GET finds nothing: POST again', async () => {
     const { service, run } = setup();
     service.on(POST, { networkError: 'ECONNRESET' }, { status: 202, json: auth('authorized') });
-    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    service.on(BY_NAME, NOT_FOUND);
     await run();
-    expectCalls(service, [POST, BY_NAME, POST]);
+    expectCalls(service, [BY_NAME, POST, BY_NAME, POST]);
   });
 
-  it('a POST that fails when the name was already taken before: a conflict, not success', async () => {
-    const { service, run } = setup();
-    service.on(POST, { status: 500, text: '' });
-    service.on(BY_NAME, { status: 200, json: auth('authorized', { created_at: '2026-01-01T00:00:00.000000Z' }) });
+  it('a POST that fails when the name was taken before it: the id read before, a conflict, not success', async () => {
+    const { service, run } = setup({ ifExists: 'skip' });
+    service.on(BY_NAME, { status: 200, json: old('failed') });
     const error = await failure(run());
     expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unchanged']);
-    expectCalls(service, [POST, BY_NAME]);
+    expect(error.message).toContain('--if-exists skip does not apply: the existing one is failed, not authorized.');
+  });
+
+  it('--if-exists skip leaves an authorized one of the same org, client id and username alone: no POST, no DELETE', async () => {
+    const { service, run } = setup({ ifExists: 'skip', expectedOrgId: '00D000000000001' });
+    service.on(BY_NAME, { status: 200, json: old('authorized', { client_id: 'cid' }) });
+    const result = await run();
+    expect([result.skipped, result.authorization.id]).toEqual([true, OLD_ID]);
+    expectCalls(service, [BY_NAME]);
+  });
+
+  it.each([
+    ['another client id', { client_id: 'other' }, 'the existing one uses another client id'],
+    ['no client id in the answer', {}, 'the AppLink API does not say which client id the existing one uses'],
+    ['another username', { client_id: 'cid', org: { developer_name: 'my_org', type: 'SalesforceOrg', id: '00D000000000001AAA', username: 'x@example.com' } }, 'the existing one uses username x@example.com'],
+    ['another org', { client_id: 'cid', org: { developer_name: 'my_org', type: 'SalesforceOrg', id: '00D000000000009AAA', username: 'ci@example.com' } }, 'the existing one is for org 00D000000000009AAA, the key logs in to 00D000000000001'],
+  ])('--if-exists skip does not skip one with %s', async (_what, extra, reason) => {
+    const { service, run } = setup({ ifExists: 'skip', expectedOrgId: '00D000000000001' });
+    service.on(BY_NAME, { status: 200, json: old('authorized', extra) });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unchanged']);
+    expect(error.message).toContain(`--if-exists skip does not apply: ${reason}.`);
+    expectCalls(service, [BY_NAME]);
   });
 
   it('a POST that keeps failing: bounded attempts, each checked; nothing created', async () => {
     const { service, run, sleeps } = setup();
     service.on(POST, { status: 503, text: '' });
-    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    service.on(BY_NAME, NOT_FOUND);
     const error = await failure(run());
     expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_SERVICE_UNAVAILABLE', 8, 'unchanged']);
     expect(error.message.endsWith('No authorization named my_org exists (checked), so nothing was created.')).toBe(true);
-    expectCalls(service, [POST, BY_NAME, POST, BY_NAME, POST, BY_NAME, POST, BY_NAME]);
+    expectCalls(service, [BY_NAME, POST, BY_NAME, POST, BY_NAME, POST, BY_NAME, POST, BY_NAME]);
     // A wait between attempts, none after the last one (a mutation survivor).
     expect(sleeps).toHaveLength(3);
   });
 
   it('429 on every POST: four POSTs, a wait between them and none after the last, no check', async () => {
     const { service, run, sleeps } = setup();
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 429, text: '', headers: { 'retry-after': '1' } });
     const error = await failure(run());
     expect(error.details?.state).toBe('unchanged');
-    expectCalls(service, [POST, POST, POST, POST]);
+    expectCalls(service, [BY_NAME, POST, POST, POST, POST]);
     expect(sleeps).toEqual([1000, 1000, 1000]);
   });
 
-  it('429 on the POST is retried after Retry-After without a check', async () => {
+  it.each([['1', 1000], ['-5', 250], ['soon', 250]])('429 on the POST with Retry-After %p is retried after a back-off without a check', async (retryAfter, delay) => {
     const { service, run, sleeps } = setup();
-    service.on(POST, { status: 429, text: '', headers: { 'retry-after': '1' } }, { status: 202, json: auth('authorized') });
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 429, text: '', headers: { 'retry-after': retryAfter } }, { status: 202, json: auth('authorized') });
     await run();
-    expectCalls(service, [POST, POST]);
-    expect(sleeps).toEqual([1000]);
+    expectCalls(service, [BY_NAME, POST, POST]);
+    expect(sleeps.length).toBe(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(delay / 2);
+    expect(sleeps[0]).toBeLessThanOrEqual(delay);
   });
 
-  it('failed: removes the new authorization and gives the server message and the Salesforce hint', async () => {
+  it('failed: re-reads the new authorization by id, removes it by id, gives the server message and the Salesforce hint', async () => {
     const { service, run } = setup({ salesforceHint: (message) => (message.includes("hasn't approved") ? 'Pre-authorize the user.' : undefined) });
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('authorizing') });
     service.on(BY_ID, { status: 200, json: auth('failed', { error: { id: 'authentication_failed', message: "invalid_grant: user hasn't approved this consumer" } }) });
-    service.on(DELETE, { status: 200, json: {} });
+    service.on(ID_DELETE, { status: 200, json: {} });
     const error = await failure(run());
     expect([error.code, error.exitCode, error.hint, error.details]).toEqual([
       'ERR_AUTHORIZATION_FAILED',
@@ -177,39 +262,64 @@ describe('addJwtAuthorization', () => {
       { developerName: 'my_org', status: 'failed', state: 'unchanged', errorId: 'authentication_failed' },
     ]);
     expect(error.message).toBe("Authorization my_org ended failed: invalid_grant: user hasn't approved this consumer. The failed authorization was removed again, so the add-on is as it was.");
-    expectCalls(service, [POST, BY_ID, DELETE]);
+    expectCalls(service, [BY_NAME, POST, BY_ID, BY_ID, ID_DELETE]);
+  });
+
+  it('failed, but gone when re-read (replaced by someone else meanwhile): nothing deleted, never reported removed', async () => {
+    const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 200, json: auth('failed') }, NOT_FOUND);
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_FAILED', 'unknown']);
+    expect(error.message).toContain(`It was not removed by this run: it was already gone (id ${ID}), removed or replaced by someone else`);
+    expectCalls(service, [BY_NAME, POST, BY_ID, BY_ID]);
+  });
+
+  it('failed, and the DELETE by id answers 404: not reported removed', async () => {
+    const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('failed') });
+    service.on(BY_ID, { status: 200, json: auth('failed') });
+    service.on(ID_DELETE, NOT_FOUND);
+    const error = await failure(run());
+    expect(error.details?.state).toBe('unknown');
+    expect(error.message).not.toContain('removed again');
   });
 
   it.each(['disconnected', 'error'])('%s is a failure, never success: exit 6, the new authorization removed again', async (status) => {
     const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('authorizing') });
     service.on(BY_ID, { status: 200, json: auth(status, { error: { id: 'connection_lost', message: 'The org connection was lost' } }) });
-    service.on(DELETE, { status: 200, json: {} });
+    service.on(ID_DELETE, { status: 200, json: {} });
     const error = await failure(run());
     expect([error.code, error.exitCode, error.details]).toEqual(['ERR_AUTHORIZATION_FAILED', 6, { developerName: 'my_org', status, state: 'unchanged', errorId: 'connection_lost' }]);
     expect(error.message).toBe(`Authorization my_org ended ${status}: The org connection was lost. The ${status} authorization was removed again, so the add-on is as it was.`);
-    expectCalls(service, [POST, BY_ID, DELETE]);
+    expectCalls(service, [BY_NAME, POST, BY_ID, BY_ID, ID_DELETE]);
   });
 
   it('disconnected straight from the POST is a failure too (no poll)', async () => {
     const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('disconnected') });
-    service.on(DELETE, { status: 200, json: {} });
+    service.on(BY_ID, { status: 200, json: auth('disconnected') });
+    service.on(ID_DELETE, { status: 200, json: {} });
     const error = await failure(run());
     expect([error.code, error.exitCode, error.details?.status]).toEqual(['ERR_AUTHORIZATION_FAILED', 6, 'disconnected']);
-    expectCalls(service, [POST, DELETE]);
+    expectCalls(service, [BY_NAME, POST, BY_ID, ID_DELETE]);
   });
 
   it.each([
     [401, 'unauthorized', 'ERR_APPLINK_AUTH'],
     [422, 'validation_failed', 'ERR_AUTHORIZATION_INVALID'],
-  ])('a plain %i on the first POST: exactly one POST, no GET, no retry; nothing changed', async (status, id, code) => {
+  ])('a plain %i on the first POST: exactly one POST, no check, no retry; nothing changed', async (status, id, code) => {
     const { service, run, sleeps } = setup();
-    service.on(POST, { status, json: { id, message: 'refused' } });
     // Were the refusal taken for an uncertain outcome, the check would find nothing and POST again.
-    service.on(BY_NAME, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status, json: { id, message: 'refused' } });
     const error = await failure(run());
-    expectCalls(service, [POST]);
+    expectCalls(service, [BY_NAME, POST]);
     expect(sleeps).toEqual([]);
     expect([error.code, error.details?.state, error.details?.status]).toEqual([code, 'unchanged', status]);
     expect(error.message.endsWith('Nothing was created or changed.')).toBe(true);
@@ -217,6 +327,7 @@ describe('addJwtAuthorization', () => {
 
   it('times out with the state it was left in', async () => {
     const { service, run } = setup({ timeoutMs: 1000 });
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('authorizing') });
     service.on(BY_ID, { status: 200, json: auth('authorizing') });
     const error = await failure(run());
@@ -227,6 +338,7 @@ describe('addJwtAuthorization', () => {
 
   it('keeps polling through transient poll failures', async () => {
     const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('authorizing') });
     service.on(BY_ID, { status: 503, text: '' }, { status: 503, text: '' }, { status: 503, text: '' }, { status: 503, text: '' }, { status: 200, json: auth('authorized') });
     expect((await run()).authorization.status).toBe('authorized');
@@ -235,6 +347,7 @@ describe('addJwtAuthorization', () => {
   it('an interrupt while polling says the authorization was created and not settled', async () => {
     const controller = new AbortController();
     const service = fakeService();
+    service.on(BY_NAME, NOT_FOUND);
     service.on(POST, { status: 202, json: auth('authorizing') });
     const deps = {
       ...clientDeps(service).deps,

@@ -76,6 +76,7 @@ describe('runAuthorize', () => {
   it('direct mode: POSTs the key file text, polls, returns the authorization without tokens', async () => {
     const service = fakeService();
     const created = { id: 'a1', status: 'authorizing', org: { developer_name: 'my_org', type: 'SalesforceOrg' }, created_at: '2026-11-28T12:00:00.000000Z' };
+    service.on(`GET /addons/${ADDON_ID}/authorizations/my_org`, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
     service.on(`POST /addons/${ADDON_ID}/authorizations/salesforce/jwt`, { status: 202, json: created });
     service.on(`GET /addons/${ADDON_ID}/authorizations/a1`, {
       status: 200,
@@ -84,10 +85,11 @@ describe('runAuthorize', () => {
     const progress = recordingProgress();
     const deps = testDeps({ env: directEnv, fetch: service.fetch, progress, sleep: async () => {} });
     const result = await runAuthorize(options({ jwtKeyFile: keyFile }), deps);
-    const body = JSON.parse(service.requests[0]!.body!) as Record<string, string>;
+    expect(service.calls().slice(0, 2)).toEqual([`GET /addons/${ADDON_ID}/authorizations/my_org`, `POST /addons/${ADDON_ID}/authorizations/salesforce/jwt`]);
+    const body = JSON.parse(service.requests[1]!.body!) as Record<string, string>;
     expect(body.jwt_private_key).toBe(pem.trim());
     expect(body.login_url).toBe('https://test.salesforce.com');
-    expect(service.requests[0]!.headers['x-addon-sso']).toBeUndefined();
+    expect(service.requests[1]!.headers['x-addon-sso']).toBeUndefined();
     expect(result.json).toEqual({ ...created, status: 'authorized', org: { ...created.org, id: '00D000000000001AAA', user_auth: { username: 'ci@example.com' } } });
     expect(result.text.split('\n').slice(0, 2)).toEqual([`Authorized my_org (Salesforce) on add-on ${ADDON_ID} (direct mode).`, 'Preflight: skipped (--no-preflight).']);
     expect(progress.events).toEqual([
@@ -99,9 +101,10 @@ describe('runAuthorize', () => {
 
   it('sends no login_url when --login-url was not given', async () => {
     const service = fakeService();
+    service.on(`GET /addons/${ADDON_ID}/authorizations/my_org`, { status: 404, json: { id: 'record_not_found', message: 'record not found' } });
     service.on(`POST /addons/${ADDON_ID}/authorizations/salesforce/jwt`, { status: 202, json: { id: 'a1', status: 'authorized', org: {} } });
     await runAuthorize(options({ jwtKeyFile: keyFile, loginUrl: undefined }), testDeps({ env: directEnv, fetch: service.fetch }));
-    expect(Object.keys(JSON.parse(service.requests[0]!.body!))).toEqual(['alias', 'client_id', 'developer_name', 'jwt_private_key', 'username']);
+    expect(Object.keys(JSON.parse(service.requests[1]!.body!))).toEqual(['alias', 'client_id', 'developer_name', 'jwt_private_key', 'username']);
   });
 });
 

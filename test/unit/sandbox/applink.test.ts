@@ -45,6 +45,8 @@ describe('POST /addons/{id}/authorizations/{type}/jwt', () => {
       status: 'authorizing',
       alias: 'applink:my_org',
       app_name: 'acme-app',
+      client_id: env.SF_CLIENT_ID,
+      login_url: sandbox.url,
       connection_method: 'JWT',
       created_at: expect.stringMatching(TIMESTAMP),
       created_by: 'developer@example.com',
