@@ -76,11 +76,12 @@ export async function runKeysGenerate(options: KeysGenerateOptions, deps: Deps):
   deps.progress.stop('done');
 
   const content = { privateKey: material.privateKeyPem, certificate: material.certificatePem, publicKey: material.publicKeyPem };
+  // The ignore rule first: a run killed while writing leaves only files it already covers.
+  const gitignore = await ensureKeyPatternIgnored(deps.run, deps.fs, dir);
   await writeFilesAtomically(
     deps.fs,
     FILES.map((file) => ({ path: join(dir, file.name), content: content[file.role], mode: file.mode })),
   );
-  const gitignore = await ensureKeyPatternIgnored(deps.run, deps.fs, dir);
 
   const keyPath = shown('server.key');
   const certPath = shown('server.crt');

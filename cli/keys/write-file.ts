@@ -15,14 +15,26 @@ export interface PendingFile {
 }
 
 /**
- * Writes all files to temporaries first and renames them only when every write succeeded, so a
- * failure (disk full) leaves no half-written set. Temporaries are removed on failure.
+ * Temporary and backup names end in `.key`, so the `*.key` rule `keys generate` writes to
+ * `.gitignore` first covers them too: a run killed mid-write (SIGKILL, a cancelled CI job) leaves
+ * nothing git would pick up.
+ */
+export function temporaryName(path: string, kind: 'tmp' | 'bak'): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.${kind}.key`);
+}
+
+/**
+ * Writes all files to temporaries first, then replaces the set all or nothing: existing files are
+ * first moved aside to backups, the temporaries renamed into place, and the backups removed; when
+ * any rename fails, what was renamed is undone and the backups are put back, so `--force` never
+ * leaves a half-replaced set (a new key beside an old certificate). Temporaries are removed on
+ * failure.
  */
 export async function writeFilesAtomically(fs: FileSystem, files: readonly PendingFile[]): Promise<void> {
   const temporaries: string[] = [];
   try {
     for (const file of files) {
-      const temporary = join(dirname(file.path), `.${basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
+      const temporary = temporaryName(file.path, 'tmp');
       const handle = await fs.open(temporary, 'wx', 0o600);
       temporaries.push(temporary);
       try {
@@ -34,11 +46,32 @@ export async function writeFilesAtomically(fs: FileSystem, files: readonly Pendi
         await handle.close();
       }
     }
-    for (const [index, file] of files.entries()) {
-      await fs.rename(temporaries[index]!, file.path);
-    }
   } catch (error) {
     await Promise.all(temporaries.map((temporary) => fs.rm(temporary, { force: true })));
     throw error;
   }
+  const backups: Array<{ path: string; backup: string }> = [];
+  const placed: string[] = [];
+  try {
+    for (const file of files) {
+      const backup = temporaryName(file.path, 'bak');
+      try {
+        await fs.rename(file.path, backup);
+        backups.push({ path: file.path, backup });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    for (const [index, file] of files.entries()) {
+      await fs.rename(temporaries[index]!, file.path);
+      placed.push(file.path);
+    }
+  } catch (error) {
+    // Undo: the new files out, the old ones back; best effort, then report the first failure.
+    for (const path of placed) await fs.rm(path, { force: true }).catch(() => {});
+    for (const { path, backup } of backups) await fs.rename(backup, path).catch(() => {});
+    await Promise.all(temporaries.map((temporary) => fs.rm(temporary, { force: true })));
+    throw error;
+  }
+  await Promise.all(backups.map(({ backup }) => fs.rm(backup, { force: true })));
 }

@@ -67,6 +67,26 @@ describe('keys generate', () => {
     expect(again.stdout).toContain(`\n*.key is already in ${join(dir, '.gitignore')}\n`);
   });
 
+  it('writes the ignore rule before any key byte, and every file it writes meanwhile is covered by *.key (a SIGKILL leaves nothing git would add)', async () => {
+    const run = tableRunner({ 'git rev-parse --show-toplevel': { exitCode: 0, stdout: `${dir}\n` } });
+    const written: Array<{ path: string; ignoreRule: string }> = [];
+    const fs = await import('node:fs/promises');
+    const spy = {
+      ...fs,
+      open: (async (path: string, flags: string, mode: number) => {
+        written.push({ path, ignoreRule: await readFile(join(dir, '.gitignore'), 'utf8').catch(() => '') });
+        return fs.open(path, flags, mode);
+      }) as typeof fs.open,
+    };
+    const result = await runProgram(['keys', 'generate', '--bits', '2048', '--dir', 'k'], { cwd: dir, run, fs: spy });
+    expect(result.exitCode).toBe(0);
+    expect(written.length).toBe(3);
+    for (const entry of written) {
+      expect(entry.ignoreRule).toBe('*.key\n');
+      expect(entry.path).toMatch(/\.key$/);
+    }
+  });
+
   it('warns when git is not installed', async () => {
     const run = tableRunner({ 'git rev-parse --show-toplevel': { exitCode: 127 } });
     const result = await runProgram(['keys', 'generate', '--bits', '2048'], { cwd: dir, run });

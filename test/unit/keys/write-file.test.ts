@@ -43,7 +43,7 @@ describe('writeFilesAtomically', () => {
       ['wx', 0o600],
       ['wx', 0o600],
     ]);
-    expect(opened.every((o) => /\/\.server\.(key|crt)\.[0-9a-f]{12}\.tmp$/.test(o.path))).toBe(true);
+    expect(opened.every((o) => /\/\.server\.(key|crt)\.[0-9a-f]{12}\.tmp\.key$/.test(o.path))).toBe(true);
     expect(chmods).toEqual([0o600, 0o644]);
     expect((await stat(join(dir, 'server.key'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, 'server.crt'))).mode & 0o777).toBe(0o644);
@@ -75,5 +75,24 @@ describe('writeFilesAtomically', () => {
       ]),
     ).rejects.toThrow('no space left on device');
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('--force replaces the whole set or nothing: a rename failing midway puts every old file back', async () => {
+    for (const name of ['server.key', 'server.crt', 'server.pub']) await writeFile(join(dir, name), `old ${name}`);
+    let renames = 0;
+    const failing: FileSystem = {
+      ...fs,
+      rename: (async (from: string, to: string) => {
+        renames += 1;
+        // The three backups succeed, then the second file's temporary fails to move into place.
+        if (renames === 5) throw Object.assign(new Error('input/output error'), { code: 'EIO' });
+        return fs.rename(from, to);
+      }) as FileSystem['rename'],
+    };
+    await expect(
+      writeFilesAtomically(failing, ['server.key', 'server.crt', 'server.pub'].map((name) => ({ path: join(dir, name), content: `new ${name}`, mode: 0o600 }))),
+    ).rejects.toThrow('input/output error');
+    expect((await readdir(dir)).sort()).toEqual(['server.crt', 'server.key', 'server.pub']);
+    for (const name of ['server.key', 'server.crt', 'server.pub']) expect(await readFile(join(dir, name), 'utf8')).toBe(`old ${name}`);
   });
 });
