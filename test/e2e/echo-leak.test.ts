@@ -53,4 +53,12 @@ describe('a service echoing the secrets it received', () => {
     sandbox.faults.fail('applink.create', 422, 2);
     await expectRedacted(['authorize', 'echo_org', ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--no-preflight'], platformEnv(sandbox), 5, '[not shown');
   });
+
+  it('with DEBUG=applink-jwt (stacks and causes printed too)', async () => {
+    sandbox.state.configure({ echoSecrets: true });
+    sandbox.faults.fail('platform.app', 401, 2);
+    await expectRedacted(['list', ...app], { ...platformEnv(sandbox), DEBUG: 'applink-jwt' }, 5);
+    sandbox.faults.fail('applink.get', 403, 2);
+    await expectRedacted(['info', 'echo_org', ...app], { ...platformEnv(sandbox), DEBUG: 'applink-jwt' }, 5);
+  });
 });
