@@ -34,12 +34,14 @@ describe('authorize (platform mode)', () => {
     expect(result.stdout).toContain('Status:            authorized');
     expect(result.stderr).toContain(`Adding credentials for ${sandbox.env().SF_USERNAME} to acme-app as my_org...`);
 
-    // The sequence: preflight, the four Platform API GETs (any order), SSO, one POST, then polls.
+    // The sequence: preflight, the four Platform API GETs (any order), SSO, a read of the name (so
+    // ownership never depends on clocks), one POST, then polls.
     const seen = routes();
     expect(seen[0]).toBe('salesforce.token');
     expect(seen.slice(1, 5).sort()).toEqual(['platform.addons', 'platform.app', 'platform.attachments', 'platform.config-vars']);
-    expect(seen.slice(5, 7)).toEqual(['platform.sso', 'applink.create']);
-    const polls = external().slice(7);
+    expect(seen.slice(5, 8)).toEqual(['platform.sso', 'applink.get', 'applink.create']);
+    expect(external()[6]!.path).toBe(`/addons/${addon.id}/authorizations/my_org`);
+    const polls = external().slice(8);
     for (const poll of polls) expect([poll.method, poll.path]).toEqual(['GET', `/addons/${addon.id}/authorizations/${stored[0]!.id}`]);
 
     for (const entry of external().slice(1, 6)) {
@@ -61,7 +63,7 @@ describe('authorize (platform mode)', () => {
       expect(entry.headers['request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(entry.headers['content-type']).toBe(entry.method === 'POST' ? 'application/json' : undefined);
     }
-    const create = external()[6]!;
+    const create = external()[7]!;
     expect([create.method, create.path]).toEqual(['POST', `/addons/${addon.id}/authorizations/salesforce/jwt`]);
     expect(create.bodyFields).toEqual({
       alias: 'applink:my_org',
@@ -94,7 +96,9 @@ describe('authorize (platform mode)', () => {
     expect(result.stdout.split('\n')[0]).toMatch(/^Rotated my_org \(Salesforce\) on add-on \S+ of app acme-app: the previous authorization was replaced with one using the new key\.$/);
     expect(sandbox.state.authorizations.map((a) => [a.developerName, a.status, a.keyFingerprint])).toEqual([['my_org', 'authorized', keyFingerprint(keys[1]!.pem)]]);
     expect(sandbox.state.authorizations[0]!.id).not.toBe(firstId);
-    expect(routes().filter((route) => route.startsWith('applink.') && route !== 'applink.get')).toEqual(['applink.create', 'applink.create', 'applink.delete', 'applink.create']);
+    // The rotation reads the name, deletes the id it read, then creates: no 409 round trip.
+    expect(routes().filter((route) => route.startsWith('applink.') && route !== 'applink.get')).toEqual(['applink.create', 'applink.delete', 'applink.create']);
+    expect(sandbox.requestLog.find((entry) => entry.route === 'applink.delete')!.path).toBe(`/addons/${sandbox.state.addons[0]!.id}/authorizations/${firstId}`);
   });
 
   it('409 without --replace: exit 5 with the --replace hint, state untouched', async () => {
@@ -102,7 +106,7 @@ describe('authorize (platform mode)', () => {
     const before = sandbox.snapshot();
     const result = await bin.run(authorize('my_org', keys[0]!), platformEnv(sandbox));
     expect(result.exitCode).toBe(5);
-    expect(result.stderr).toContain('Error: An authorization named my_org already exists on add-on applink-sandbox-1 of app acme-app. The server said: "Authorization already exists". Nothing was created or changed.\nFix: Rerun with --replace to replace it (key rotation), or choose another developer name.\n(ERR_AUTHORIZATION_EXISTS, exit 5)');
+    expect(result.stderr).toContain('Error: An authorization named my_org already exists on add-on applink-sandbox-1 of app acme-app. Nothing was created or changed.\nFix: Rerun with --replace to replace it (key rotation), or choose another developer name.\n(ERR_AUTHORIZATION_EXISTS, exit 5)');
     expect(sandbox.snapshot()).toEqual(before);
     const json = await bin.run(authorize('my_org', keys[0]!, '--json'), platformEnv(sandbox));
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'ERR_AUTHORIZATION_EXISTS', exitCode: 5, details: { state: 'unchanged' } });

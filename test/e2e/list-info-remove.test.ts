@@ -101,13 +101,15 @@ describe('remove', () => {
   it('removes with --confirm <name> and with --yes (--json)', async () => {
     await authorize('sf_org');
     await authorize('dc_org', '--type', 'datacloud');
+    const ids = sandbox.state.authorizations.map((authorization) => authorization.id);
     const confirmed = await bin.run(['remove', 'sf_org', ...app, '--confirm', 'sf_org'], platformEnv(sandbox));
     expect(confirmed).toEqual({ exitCode: 0, stdout: 'Removed authorization sf_org from add-on applink-sandbox-1 of app acme-app.', stderr: '' });
     const yes = await bin.run(['remove', 'dc_org', ...app, '--yes', '--json'], platformEnv(sandbox));
-    expect([yes.exitCode, JSON.parse(yes.stdout)]).toEqual([0, { removed: 'dc_org', addon: 'applink-sandbox-1', app: 'acme-app', mode: 'platform' }]);
+    expect([yes.exitCode, JSON.parse(yes.stdout)]).toEqual([0, { removed: 'dc_org', developerName: 'dc_org', addon: 'applink-sandbox-1', app: 'acme-app', mode: 'platform' }]);
     expect(sandbox.state.authorizations).toEqual([]);
     const deletes = sandbox.requestLog.filter((entry) => entry.method === 'DELETE');
-    expect(deletes.map((entry) => entry.path)).toEqual([`/addons/${sandbox.state.addons[0]!.id}/authorizations/sf_org`, `/addons/${sandbox.state.addons[0]!.id}/authorizations/dc_org`]);
+    // Each DELETE names the id read just before it, never the name.
+    expect(deletes.map((entry) => entry.path)).toEqual(ids.map((id) => `/addons/${sandbox.state.addons[0]!.id}/authorizations/${id}`));
   });
 
   it('an unknown name says so and how to list (exit 5)', async () => {

@@ -57,8 +57,8 @@ describe('interrupting authorize', () => {
     sandbox.state.configure({ settleDelayMs: 'never' });
     const creates = () => sandbox.requestLog.filter((entry) => entry.route === 'applink.create').length;
     const before = creates();
-    // The second create of this run is the new authorization (the first one met the 409).
-    const result = await interrupt(authorize(keys[1]!, '--replace', '--json'), 'SIGINT', { request: () => creates() >= before + 2 && sandbox.requestLog.at(-1)!.route === 'applink.get' });
+    // The run reads the name, deletes the id it read, then creates the new authorization and polls it.
+    const result = await interrupt(authorize(keys[1]!, '--replace', '--json'), 'SIGINT', { request: () => creates() >= before + 1 && sandbox.requestLog.at(-1)!.route === 'applink.get' });
     expect(result.exitCode).toBe(130);
     const error = JSON.parse(result.stdout).error;
     expect(error).toMatchObject({ code: 'ERR_INTERRUPTED', exitCode: 130, details: { developerName: 'sig_org', state: 'created' } });

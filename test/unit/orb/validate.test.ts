@@ -197,7 +197,7 @@ describe('the applink orb and this repository\'s CircleCI config', () => {
       const report = await validateConfigFile(join(dir, 'test-deploy.yml'), { schemaPath: SCHEMA_PATH, inlineOrbs: { applink: orb.packed!.orb } });
       expect(report.findings.map((finding) => `${finding.rule} ${formatPath(finding.path)}: ${finding.message}`)).toEqual([
         'unknown-component jobs.command_tests.steps[2]: step "applink/setup": the orb imported as "applink" has no command "setup"',
-        'unknown-argument jobs.command_tests.steps[3].applink/authorize.login: command "applink/authorize" has no parameter "login" (it has: addon, alias, app, client_id, developer_name, heroku_api_key, jwt_private_key, login_url, preflight, replace, timeout, type, username, when)',
+        'unknown-argument jobs.command_tests.steps[3].applink/authorize.login: command "applink/authorize" has no parameter "login" (it has: addon, alias, app, client_id, developer_name, heroku_api_key, if_exists, jwt_private_key, login_url, preflight, replace, timeout, type, username, when)',
       ]);
     } finally {
       await cleanup();
