@@ -13,7 +13,7 @@ let bin: BinRunner;
 sandboxPerTest(2, (current) => ({ keys, sandbox, bin } = current));
 
 const app = ['-a', 'acme-app'];
-const authorizeArgs = (name: string, key: TestKey, ...extra: string[]) => ['authorize', name, ...app, '--login-url', sandbox.url, '--jwt-key-file', key.path, '--no-preflight', '--json', ...extra];
+const authorizeArgs = (name: string, key: TestKey, ...extra: string[]) => ['authorize', name, ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', key.path, '--no-preflight', '--json', ...extra];
 const stored = (name: string) => sandbox.state.authorizations.filter((authorization) => authorization.developerName === name);
 
 describe('clean-ups act on the id they created, re-read first', () => {
@@ -83,7 +83,7 @@ describe('--if-exists and --ignore-missing', () => {
     const before = stored('idem_org')[0]!.id;
     const writes = () => sandbox.requestLog.filter((entry) => entry.method !== 'GET').length;
     const writesBefore = writes();
-    const skipped = await bin.run(['authorize', 'idem_org', ...app, '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--if-exists', 'skip'], platformEnv(sandbox));
+    const skipped = await bin.run(['authorize', 'idem_org', ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--if-exists', 'skip'], platformEnv(sandbox));
     expect(skipped.exitCode).toBe(0);
     expect(skipped.stdout.split('\n')[0]).toBe('Left idem_org (Salesforce) on add-on applink-sandbox-1 of app acme-app as it was (--if-exists skip): it is authorized for the same org, client id and username.');
     expect(writes() - writesBefore).toBe(1); // the preflight's token request only
@@ -104,7 +104,7 @@ describe('--timeout is a deadline every request respects', () => {
   it('authorize --timeout 2 against an AppLink API that never answers ends exit 7 soon after, naming --timeout', async () => {
     const gate = sandbox.faults.gate('applink.get');
     const started = Date.now();
-    const result = await bin.run(['authorize', 'slow_org', ...app, '--login-url', sandbox.url, '--jwt-key-file', keys[0]!.path, '--no-preflight', '--timeout', '2'], platformEnv(sandbox));
+    const result = await bin.run(['authorize', 'slow_org', ...app, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--no-preflight', '--timeout', '2'], platformEnv(sandbox));
     const elapsedMs = Date.now() - started;
     gate.release();
     expect(result.exitCode).toBe(7);

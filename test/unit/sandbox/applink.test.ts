@@ -46,7 +46,7 @@ describe('POST /addons/{id}/authorizations/{type}/jwt', () => {
       alias: 'applink:my_org',
       app_name: 'acme-app',
       client_id: env.SF_CLIENT_ID,
-      login_url: sandbox.url,
+      login_url: sandbox.urls.login,
       connection_method: 'JWT',
       created_at: expect.stringMatching(TIMESTAMP),
       created_by: 'developer@example.com',
