@@ -37,6 +37,7 @@ describe('expanding the packed applink orb', () => {
       APPLINK_STR_LOGIN_URL: 'https://login.salesforce.com',
       APPLINK_STR_ALIAS: '',
       APPLINK_BOOL_REPLACE: 'true',
+      APPLINK_ENUM_IF_EXISTS: 'fail',
       APPLINK_BOOL_PREFLIGHT: 'true',
       APPLINK_INT_TIMEOUT: '30',
       APPLINK_ENV_HEROKU_API_KEY: 'HEROKU_API_KEY',

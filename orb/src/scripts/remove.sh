@@ -8,7 +8,7 @@ remove() {
   local developer_name app addon
   local -a args
   applink_require_cli
-  developer_name="$(applink_param "${APPLINK_STR_DEVELOPER_NAME:-}" developer_name)"
+  developer_name="$(applink_subst "${APPLINK_STR_DEVELOPER_NAME:-}")"
   [ -n "$developer_name" ] || applink_fail "parameter developer_name is empty. Set it to the developer name of the authorization to remove."
   applink_require_name developer_name "$developer_name"
   # The default is the literal text $HEROKU_APP_NAME: unset, it leaves the app to the CLI's fallbacks.
