@@ -1,5 +1,5 @@
 #!/bin/bash
-# Usage: scripts/ci/npm-publish.sh <dir>   (<dir> holds applink-jwt.tgz and SHA256SUMS from npm-pack.sh)
+# Usage: scripts/ci/npm-publish.sh <dir>   (<dir> holds applink-jwt.tgz and SHA256SUMS from release-tarball.sh)
 # Publishes exactly the tarball the integration tests installed: checks its sha256 first, reads the
 # npm token from the environment variable NPM_TOKEN (from a CircleCI context) through a temporary
 # npm config that names the variable (npm expands it; the token is never written to a file or

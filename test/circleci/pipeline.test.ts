@@ -9,7 +9,7 @@ import { access, constants, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
-import { RELEASE_TAG } from '../../scripts/release-tag.js';
+import { loadOrbInterfaces, ORB_INTERFACES_DIR } from '../../scripts/orb/external-orbs.js';
 import { ROOT } from '../support/harness.js';
 
 type Map = Record<string, unknown>;
@@ -51,7 +51,9 @@ function upstream(entries: Entry[], name: string): string[] {
   return [...out].sort();
 }
 
-const releaseFilters = { branches: { ignore: '/.*/' }, tags: { only: `/${RELEASE_TAG.source}/` } };
+// The tags orb-tools/publish accepts for a production orb: its tag_pattern default, as recorded.
+const RELEASE_TAG = String((await loadOrbInterfaces(join(ROOT, ORB_INTERFACES_DIR)))['circleci/orb-tools@12.4.0']!.jobs.publish!.parameters.tag_pattern!.default);
+const releaseFilters = { branches: { ignore: '/.*/' }, tags: { only: `/${RELEASE_TAG}/` } };
 
 describe('.circleci/config.yml (setup workflow)', () => {
   const lintPack = workflow(config, 'lint-pack');
@@ -69,7 +71,7 @@ describe('.circleci/config.yml (setup workflow)', () => {
     expect(dev.job).toBe('orb-tools/publish');
     expect(dev.args).toMatchObject({ pub_type: 'dev', orb_name: 'applink-jwt/applink', context: 'orb-publishing' });
     expect(upstream(lintPack, 'publish_dev')).toEqual(upstream(lintPack, 'orb-tools/continue'));
-    expect(dev.args.filters).toEqual({ branches: { ignore: '/^pull\\/[0-9]+$/' }, tags: { ignore: `/${RELEASE_TAG.source}/` } });
+    expect(dev.args.filters).toEqual({ branches: { ignore: '/^pull\\/[0-9]+$/' }, tags: { ignore: `/${RELEASE_TAG}/` } });
   });
 
   it('runs every other job on tag pipelines too (a tag must reach continue), and skips scheduled pipelines', () => {
@@ -138,10 +140,11 @@ describe('both configs', () => {
     const { scripts } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const text = `${await readFile(join(ROOT, '.circleci/config.yml'), 'utf8')}\n${await readFile(join(ROOT, '.circleci/test-deploy.yml'), 'utf8')}`;
     const files = [...new Set([...text.matchAll(/(?<![\w/.-])scripts\/[\w/.-]+\.(?:sh|ts|mjs)/g)].map((match) => match[0]))].sort();
-    expect(files).toEqual(['scripts/ci/npm-pack.sh', 'scripts/ci/npm-publish.sh', 'scripts/ci/orb-release-source.sh', 'scripts/ci/sandbox-env.sh', 'scripts/release-tag.ts', 'scripts/run-ts.mjs']);
+    expect(files).toEqual(['scripts/ci/npm-publish.sh', 'scripts/ci/orb-release-source.sh', 'scripts/ci/release-tarball.sh', 'scripts/ci/sandbox-env.sh', 'scripts/release-check.mjs', 'scripts/release-tag.ts']);
+    expect(await readFile(join(ROOT, 'scripts/release-check.mjs'), 'utf8')).toContain("'scripts/release-tag.ts'"); // its version step
     for (const file of files) await access(join(ROOT, file), file.endsWith('.sh') ? constants.X_OK : constants.R_OK);
     const npmScripts = [...new Set([...text.matchAll(/npm run ([\w:-]+)/g)].map((match) => match[1]!))];
     expect(npmScripts.filter((name) => scripts[name] === undefined)).toEqual([]);
-    expect(npmScripts.length).toBeGreaterThan(0);
+    expect(npmScripts).toContain('release:check');
   });
 });

@@ -3,8 +3,8 @@
  * pre-steps of .circleci/test-deploy.yml (sha256 check, install of the tarball, key pair, the
  * sandbox as a background step, its environment exported through BASH_ENV), then the packed orb's
  * own `authorize` and `check_key` jobs with the arguments the workflow gives them, then the
- * post-step. The tarball is this repository's `npm pack` (scripts/ci/npm-pack.sh, with scripts
- * ignored: the suite already built dist/). `applink-jwt` on the job's PATH is a shim that fails,
+ * post-step. The tarball is this repository's `npm pack` (as release:check packs it; scripts
+ * ignored: the suite already built dist/), kept by scripts/ci/release-tarball.sh. `applink-jwt` on the job's PATH is a shim that fails,
  * so only the CLI installed from the tarball can do the work.
  *
  * A representative transformation: the config's `/tmp/` paths become a per-test folder, and
@@ -52,10 +52,14 @@ beforeAll(async () => {
     return { job: name, args: relocated((entry[name] ?? {}) as Map) };
   });
 
-  // npm_pack, into the workspace the jobs attach (npm pack itself; its prepack build is skipped).
-  const pack = await execa('bash', [join(ROOT, 'scripts/ci/npm-pack.sh'), join(base, 'workspace/release')], { cwd: ROOT, reject: false, env: { npm_config_ignore_scripts: 'true' } });
-  expect(pack).toMatchObject({ exitCode: 0 });
-  outputs.push({ name: 'npm_pack', exitCode: pack.exitCode ?? -1, stdout: String(pack.stdout), stderr: String(pack.stderr) });
+  // npm_pack, into the workspace the jobs attach: release:check's pack step is `npm pack` of a
+  // build (the suite's own build here, so --ignore-scripts), then release-tarball.sh keeps it.
+  const release = join(base, 'workspace/release');
+  await mkdir(release, { recursive: true });
+  await execa('npm', ['pack', '--ignore-scripts', '--pack-destination', release], { cwd: ROOT });
+  const kept = await execa('bash', [join(ROOT, 'scripts/ci/release-tarball.sh'), release], { reject: false });
+  expect(kept).toMatchObject({ exitCode: 0 });
+  outputs.push({ name: 'npm_pack', exitCode: kept.exitCode ?? -1, stdout: String(kept.stdout), stderr: String(kept.stderr) });
 
   // The start_sandbox pre-steps.
   const steps = relocated(((config.commands as Map).start_sandbox as { steps: unknown[] }).steps);

@@ -1,12 +1,12 @@
 /**
  * The shell scripts the CircleCI pipeline runs (scripts/ci/*.sh), run here with bash: the orb
- * source with the CLI version pinned (what orb-tools/pack packs), npm pack with its sha256, npm
- * publish of that tarball (a fake npm on the PATH records what it is asked), and the sandbox's
+ * source with the CLI version pinned (what orb-tools/pack packs), the tarball release:check packed
+ * kept with its sha256, npm publish of that tarball (a fake npm on the PATH records what it is asked), and the sandbox's
  * environment exported from a real `applink-jwt sandbox --json` started in the background.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, cp, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -46,22 +46,32 @@ describe('orb-release-source.sh', () => {
   });
 });
 
-/** A package directory whose `npm pack` is quick (no build). */
-async function scratchPackage(version = '1.2.3'): Promise<string> {
-  const dir = await scratch();
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'applink-jwt', version, files: ['index.js'] }, null, 2));
-  await writeFile(join(dir, 'index.js'), 'export {};\n');
-  return dir;
+/** A directory holding what `npm run release:check -- --out <dir>` leaves: one packed tarball. */
+async function packedRelease(dir: string, version = '1.2.3'): Promise<string> {
+  const pkg = join(dir, 'package');
+  await mkdir(pkg, { recursive: true });
+  await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'applink-jwt', version, files: ['index.js'] }, null, 2));
+  await writeFile(join(pkg, 'index.js'), 'export {};\n');
+  await mkdir(join(dir, 'release'));
+  await execa('npm', ['pack', '--ignore-scripts', '--pack-destination', join(dir, 'release')], { cwd: pkg });
+  return join(dir, 'release');
 }
 
-describe('npm-pack.sh', () => {
-  it('keeps the tarball as release/applink-jwt.tgz, and writes and prints its sha256', async () => {
-    const dir = await scratchPackage();
-    const result = await execa('bash', [script('npm-pack.sh'), 'release'], { cwd: dir, reject: false });
-    const tarball = await readFile(join(dir, 'release/applink-jwt.tgz'));
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout.split('\n').slice(-2)).toEqual(['Packed applink-jwt-1.2.3.tgz as release/applink-jwt.tgz', `sha256 ${sha256(tarball)}  applink-jwt.tgz`]);
-    expect(await readFile(join(dir, 'release/SHA256SUMS'), 'utf8')).toBe(`${sha256(tarball)}  applink-jwt.tgz\n`);
+describe('release-tarball.sh', () => {
+  it('keeps the tarball as applink-jwt.tgz, and writes and prints its sha256', async () => {
+    const release = await packedRelease(await scratch());
+    const result = await execa('bash', [script('release-tarball.sh'), release], { reject: false });
+    const tarball = await readFile(join(release, 'applink-jwt.tgz'));
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(result.stdout.split('\n')).toEqual([`Kept applink-jwt-1.2.3.tgz as ${release}/applink-jwt.tgz`, `sha256 ${sha256(tarball)}  applink-jwt.tgz`]);
+    expect(await readFile(join(release, 'SHA256SUMS'), 'utf8')).toBe(`${sha256(tarball)}  applink-jwt.tgz\n`);
+    expect((await readdir(release)).sort()).toEqual(['SHA256SUMS', 'applink-jwt.tgz']);
+  });
+
+  it('fails unless release:check left exactly one tarball', async () => {
+    const dir = await scratch();
+    const empty = await execa('bash', [script('release-tarball.sh'), dir], { reject: false });
+    expect(empty).toMatchObject({ exitCode: 1, stderr: `scripts/ci/release-tarball.sh: expected one applink-jwt-*.tgz in ${dir} (from npm run release:check -- --out ${dir}), found 0.` });
   });
 });
 
@@ -71,9 +81,7 @@ describe('npm-publish.sh', () => {
   let packed: string;
   beforeAll(async () => {
     packed = await mkdtemp(join(tmpdir(), 'applink-ci-packed-'));
-    await writeFile(join(packed, 'package.json'), JSON.stringify({ name: 'applink-jwt', version: '1.2.3', files: ['index.js'] }));
-    await writeFile(join(packed, 'index.js'), 'export {};\n');
-    await execa('bash', [script('npm-pack.sh'), 'release'], { cwd: packed });
+    await execa('bash', [script('release-tarball.sh'), await packedRelease(packed)]);
   });
   afterAll(() => rm(packed, { recursive: true, force: true }));
 
