@@ -59,7 +59,7 @@ beforeAll(async () => {
   await execa('npm', ['pack', '--ignore-scripts', '--pack-destination', release], { cwd: ROOT });
   const kept = await execa('bash', [join(ROOT, 'scripts/ci/release-tarball.sh'), release], { reject: false });
   expect(kept).toMatchObject({ exitCode: 0 });
-  outputs.push({ name: 'npm_pack', exitCode: kept.exitCode ?? -1, stdout: String(kept.stdout), stderr: String(kept.stderr) });
+  outputs.push({ name: 'npm_pack', exitCode: kept.exitCode ?? -1, stdout: String(kept.stdout), stderr: String(kept.stderr), status: kept.exitCode === 0 ? 'success' : 'failed' });
 
   // The start_sandbox pre-steps.
   const steps = relocated(((config.commands as Map).start_sandbox as { steps: unknown[] }).steps);
@@ -70,7 +70,7 @@ beforeAll(async () => {
     }
     const run = (step as Map).run as { name: string; command: string; background?: boolean } | undefined;
     if (run === undefined) continue; // attach_workspace: the workspace is already at its path
-    const expanded: RunStep = { kind: 'run', name: run.name, command: run.command, environment: {}, background: false };
+    const expanded: RunStep = { kind: 'run', name: run.name, command: run.command, environment: {}, background: false, when: 'on_success' };
     if (run.background === true) {
       background = spawn('bash', ['-eo', 'pipefail', '-c', run.command], { cwd: job.cwd, env: job.env, stdio: 'ignore' });
       continue;
