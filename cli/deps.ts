@@ -18,15 +18,24 @@ export type Runner = (
   options?: { cwd?: string; input?: string; env?: Record<string, string | undefined> },
 ) => Promise<RunResult>;
 
-/** Progress on stderr: a spinner on a TTY, one line per change otherwise. */
+/** What a step waits for: the deadline (on `deps.now`'s clock) makes heartbeats show the time left. */
+export interface WaitOptions {
+  deadline?: number;
+}
+
+/**
+ * Progress on stderr, one step at a time: on a terminal a live line (spinner, then the result in
+ * place); otherwise one line per step when it ends, and heartbeats during long waits. See
+ * cli/progress.ts.
+ */
 export interface Progress {
-  /** Starts (or replaces) the current activity. */
-  start(text: string): void;
-  /** Changes the text of the current activity (printed once per distinct text off a TTY). */
-  update(text: string): void;
-  /** Ends the current activity with a final word (`done`, `failed`, `authorized`). */
+  /** Starts a step. */
+  start(text: string, wait?: WaitOptions): void;
+  /** Changes the text of the current step (shown live on a terminal, in heartbeats otherwise). */
+  update(text: string, wait?: WaitOptions): void;
+  /** Ends the current step with a final word (`done`, `failed`, `authorized`). */
   stop(result: string): void;
-  /** A line that stays (a warning or a note), printed above the spinner. */
+  /** A line that stays (a retry, a warning), printed above the live line. */
   note(text: string): void;
 }
 
@@ -59,6 +68,10 @@ export interface Deps {
   /** Writes to standard error (progress, warnings, errors). */
   stderr: (text: string) => void;
   progress: Progress;
+  /** Terminal width for wrapping human lines (undefined: not a terminal; 100 is used). */
+  columns?: number;
+  /** HTTP events: retries (a progress line) and, with --verbose, every request (a trace line). */
+  httpLog?: HttpLog;
   /** Whether standard input is a terminal (prompts and `remove` confirmation). */
   stdinIsTTY: boolean;
   /** Aborted on SIGINT/SIGTERM; long waits watch it. `reason` is the signal name. */
@@ -75,6 +88,35 @@ export interface Deps {
 /** Takes secret values to redact from all output (a `SecretRegistry` in production). */
 export interface SecretSink {
   add(value: string | undefined | null): void;
+}
+
+/** One HTTP request and its answer, for the --verbose trace (never a header value or a body). */
+export interface HttpExchange {
+  service: string;
+  method: string;
+  /** Without query string or fragment. */
+  url: string;
+  /** The status, or the network error's short text. */
+  outcome: number | string;
+  durationMs: number;
+  attempt: number;
+  attempts: number;
+}
+
+/** A retry about to happen. */
+export interface HttpRetry {
+  service: string;
+  /** The status that is retried, or the network error's short text. */
+  reason: number | string;
+  delayMs: number;
+  /** The attempt about to be made and the most there will be. */
+  attempt: number;
+  attempts: number;
+}
+
+export interface HttpLog {
+  exchange(event: HttpExchange): void;
+  retry(event: HttpRetry): void;
 }
 
 /** `sleep` that honours an AbortSignal. */
@@ -96,72 +138,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** A Progress that prints nothing (for `--json` and tests). */
+/** A Progress that prints nothing (for `--json`, `--quiet` and tests). */
 export const silentProgress: Progress = {
   start() {},
   update() {},
   stop() {},
   note() {},
 };
-
-/** Progress for a non-TTY stream: one line per start, distinct update, and stop. */
-export function createLineProgress(write: (text: string) => void): Progress {
-  let current = '';
-  return {
-    start(text) {
-      current = text;
-      write(`${text}...\n`);
-    },
-    update(text) {
-      if (text === current) return;
-      current = text;
-      write(`${text}...\n`);
-    },
-    stop(result) {
-      write(`${current ? `${current}... ` : ''}${result}\n`);
-      current = '';
-    },
-    note(text) {
-      write(`${text}\n`);
-    },
-  };
-}
-
-/** Progress for a TTY: a spinner redrawn in place, cleared by `stop`. */
-export function createSpinnerProgress(write: (text: string) => void): Progress {
-  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-  let current = '';
-  let frame = 0;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const draw = () => write(`\r\x1b[2K${frames[frame++ % frames.length]} ${current}`);
-  const halt = () => {
-    if (timer) clearInterval(timer);
-    timer = undefined;
-    write('\r\x1b[2K');
-  };
-  return {
-    start(text) {
-      current = text;
-      if (!timer) {
-        timer = setInterval(draw, 80);
-        timer.unref();
-      }
-      draw();
-    },
-    update(text) {
-      current = text;
-      draw();
-    },
-    stop(result) {
-      halt();
-      write(`${current ? `${current}... ` : ''}${result}\n`);
-      current = '';
-    },
-    note(text) {
-      const running = timer !== undefined;
-      if (running) write('\r\x1b[2K');
-      write(`${text}\n`);
-      if (running) draw();
-    },
-  };
-}

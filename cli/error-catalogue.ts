@@ -138,6 +138,14 @@ export const SALESFORCE_INPUT_ERRORS: readonly CatalogueEntry[] = [
 /** The network layer, signals, usage and internal errors, and the sandbox command. */
 export const GENERAL_ERRORS: readonly CatalogueEntry[] = [
   {
+    code: 'ERR_USAGE',
+    exitCode: ExitCode.usage,
+    commands: ['every command'],
+    title: 'Usage error (--json)',
+    cause: 'The command line is wrong (an unknown command or flag, a missing argument, a value outside its choices); with --json it is reported as this code, details.reason naming the parser\'s reason.',
+    fix: 'Run applink-jwt --help (or applink-jwt <command> --help) for the commands and options.',
+  },
+  {
     code: 'ERR_INPUT_PROBLEMS',
     exitCode: ExitCode.input,
     commands: ['verify', 'authorize', 'list', 'info', 'remove', 'keys check'],

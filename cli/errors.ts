@@ -3,6 +3,7 @@
  * stable `code`, a documented `exitCode`, a `hint` that says how to fix it, and the `cause`.
  * Messages name the input they concern (a file path, a variable name, a flag) and never a secret.
  */
+import { wrapText } from './text.js';
 
 /** Exit codes, documented in README.md ("Exit codes"). */
 export const ExitCode = {
@@ -155,10 +156,10 @@ export function toErrorReport(error: unknown): ErrorReport {
   };
 }
 
-/** Renders an error report as the lines printed on stderr. */
-export function formatErrorReport(report: ErrorReport): string {
+/** Renders an error report as the lines printed on stderr, wrapped at `columns`. */
+export function formatErrorReport(report: ErrorReport, columns?: number): string {
   const lines = [`Error: ${report.message}`];
   if (report.hint) lines.push(`Fix: ${report.hint}`);
   lines.push(`(${report.code}, exit ${report.exitCode})`);
-  return lines.join('\n');
+  return wrapText(lines.join('\n'), columns, 5);
 }

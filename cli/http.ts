@@ -67,7 +67,7 @@ export interface HttpBounds {
   timeoutOption?: boolean;
 }
 
-type HttpDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'> & HttpBounds;
+type HttpDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'> & HttpBounds & Partial<Pick<Deps, 'httpLog'>>;
 
 /** `ms`, cut to what is left before the deadline (when there is one). */
 export function boundedDelay(ms: number, deps: Pick<Deps, 'now'> & HttpBounds): number {
@@ -126,6 +126,9 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
     const timer = setTimeout(() => attemptController.abort(new Error('timeout')), attemptTimeoutMs);
     const onAbort = () => attemptController.abort(deps.signal.reason);
     deps.signal.addEventListener('abort', onAbort, { once: true });
+    const sentAt = deps.now();
+    const exchange = (outcome: number | string) =>
+      deps.httpLog?.exchange({ service: request.service, method: request.method, url: describeUrl(request.url), outcome, durationMs: deps.now() - sentAt, attempt, attempts: policy.attempts });
     try {
       const response = await deps.fetch(request.url, {
         method: request.method,
@@ -136,10 +139,12 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
       });
       const text = await readBounded(response, request.maxResponseBytes ?? MAX_RESPONSE_BYTES, request.service, where);
       registerSecretFields(parseJson(text), deps.secrets);
+      exchange(response.status);
       if (attempt < policy.attempts && policy.retryOnStatus(response.status)) {
         const delay = retryDelayMs(attempt, response.headers.get('retry-after'), policy, deps.now());
         // No time left for the pause and another attempt: this answer is the last.
         if (deps.deadlineAt !== undefined && deps.now() + delay >= deps.deadlineAt) return { status: response.status, headers: response.headers, text, attempts: attempt };
+        deps.httpLog?.retry({ service: request.service, reason: response.status, delayMs: delay, attempt: attempt + 1, attempts: policy.attempts });
         await pause(delay, deps, request.service);
         continue;
       }
@@ -153,8 +158,12 @@ export async function httpRequest(request: HttpRequest, deps: HttpDeps): Promise
       if (proxyProblem !== undefined) throw proxyProblem;
       timedOut = attemptController.signal.aborted;
       lastError = error;
+      const reason = timedOut ? `no answer within ${request.timeoutMs / 1000} s` : shortErrorText(error);
+      exchange(reason);
       if (attempt < policy.attempts && policy.retryOnNetworkError) {
-        await pause(boundedDelay(retryDelayMs(attempt, null, policy, deps.now()), deps), deps, request.service);
+        const delayMs = boundedDelay(retryDelayMs(attempt, null, policy, deps.now()), deps);
+        deps.httpLog?.retry({ service: request.service, reason, delayMs, attempt: attempt + 1, attempts: policy.attempts });
+        await pause(delayMs, deps, request.service);
         continue;
       }
       break;
@@ -221,6 +230,15 @@ function proxyError(error: unknown, service: string, where: string): Error | und
     });
   }
   return undefined;
+}
+
+/** The error's code (`ECONNRESET`) or its first words: what a retry or trace line says. */
+function shortErrorText(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  return errorText(error).slice(0, 60);
 }
 
 function errorText(error: unknown): string {

@@ -4,10 +4,11 @@
  * exit code). Everything else receives these through `deps`.
  */
 import * as fs from 'node:fs/promises';
-import { CommanderError } from 'commander';
-import { createLineProgress, createSpinnerProgress, silentProgress, sleep, type Deps, type Runner } from './deps.js';
+import { debugEnabled, scanCliFlags } from './cli-mode.js';
+import { sleep, type Deps, type Runner } from './deps.js';
 import { ExitCode } from './errors.js';
-import { createProgram } from './program.js';
+import { runCli } from './program.js';
+import { createHttpLog, createProgress } from './progress.js';
 import { redactingWriter, SecretRegistry } from './redact.js';
 import { terminalSafe } from './terminal-text.js';
 
@@ -69,8 +70,18 @@ async function main(): Promise<number> {
     });
   }
   const controller = new AbortController();
-  const wantsJson = process.argv.includes('--json');
-  const write = writeErr;
+  const argv = process.argv.slice(2);
+  const mode = scanCliFlags(argv, process.env);
+  // Progress and the trace write through deps.stderr: the one gate all output passes.
+  const write = (text: string) => deps.stderr(text);
+  // Human lines wrap at 100 columns, or the terminal's width when narrower; COLUMNS (the shell's
+  // variable) overrides both, for a log viewer that is wider or narrower.
+  const ttyColumns = process.stderr.isTTY && process.stderr.columns > 0 ? Math.min(process.stderr.columns, 100) : undefined;
+  const columns = Number(process.env.COLUMNS) > 0 ? Number(process.env.COLUMNS) : ttyColumns;
+  const progress = createProgress(
+    { tty: Boolean(process.stderr.isTTY), plain: mode.plain, silent: mode.json || mode.quiet },
+    { write, now: () => Date.now(), columns },
+  );
   const deps: Deps = {
     env: process.env,
     cwd: process.cwd(),
@@ -86,7 +97,9 @@ async function main(): Promise<number> {
     stdout: writeOut,
     stderr: writeErr,
     secrets,
-    progress: wantsJson ? silentProgress : process.stderr.isTTY ? createSpinnerProgress(write) : createLineProgress(write),
+    progress,
+    httpLog: createHttpLog(progress, mode.verbose ? write : undefined),
+    ...(columns === undefined ? {} : { columns }),
     stdinIsTTY: Boolean(process.stdin.isTTY),
     signal: controller.signal,
     prompt: async (question) => {
@@ -112,17 +125,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
-  const { program, exitCode } = createProgram(deps);
-  try {
-    await program.parseAsync(process.argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with exit 0; any other parse error is a usage error.
-      return error.exitCode === 0 ? 0 : ExitCode.usage;
-    }
-    throw error;
-  }
-  return exitCode();
+  return runCli(argv, deps, mode);
 }
 
 /** Resolves once everything written so far has been handed to the OS (pipes are async on macOS). */
@@ -146,7 +149,7 @@ main().then(
   (code) => exitWith(code),
   (error: unknown) => {
     writeErr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env.DEBUG && error instanceof Error) writeErr(`${error.stack}\n`);
+    if (debugEnabled(process.env.DEBUG) && error instanceof Error) writeErr(`${error.stack}\n`);
     return exitWith(ExitCode.internal);
   },
 );

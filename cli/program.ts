@@ -3,9 +3,12 @@
  * command module lazily (so `--version` and `--help` load nothing else), call it with typed
  * options and `deps`, and print the result.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Deps } from './deps.js';
-import { printError, printResult, type CommandResult } from './output.js';
+import { ExitCode, UsageError } from './errors.js';
+import { scanCliFlags, type CliMode } from './cli-mode.js';
+import { errorEnvelope, printError, printResult, type CommandResult, type OutputMode } from './output.js';
+import { DEFAULT_EXPIRY_WARNING_DAYS, DEFAULT_MAX_AGE_DAYS } from './keys/policy.js';
 import { HOMEPAGE, ISSUES_URL, VERSION } from './version.js';
 
 /**
@@ -61,21 +64,31 @@ function collect(value: string, previous: string[]): string[] {
 type Runner<O> = (options: O, deps: Deps) => Promise<CommandResult>;
 
 /**
- * Builds the program. `deps` carries all I/O; the caller (main.ts or a test) passes argv to
- * `parseAsync` and reads the exit code from the returned program's `exitCode` holder.
+ * Builds the program. `deps` carries all I/O; `mode` says how output is printed (`runCli` scans
+ * argv for it). The caller passes argv to `parseAsync` and reads the exit code from `exitCode`.
  */
-export function createProgram(deps: Deps): { program: Command; exitCode: () => number } {
+export function createProgram(deps: Deps, mode: CliMode = scanCliFlags([], {})): { program: Command; exitCode: () => number; usageError: () => string | undefined } {
   let exitCode = 0;
-  const debug = Boolean(deps.env.DEBUG);
+  let usageError: string | undefined;
+  const output: OutputMode = { json: mode.json, quiet: mode.quiet, columns: deps.columns };
 
   const program = new Command('applink-jwt')
     .description('Create Heroku AppLink JWT authorizations (Salesforce and Data Cloud) from CI and laptops.')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
+    .option('-q, --quiet', 'print only the result and errors (no progress, no warnings)')
+    .option('--verbose', 'trace each HTTP request on stderr: method, URL, status, duration, retries (never a secret); also DEBUG=applink-jwt')
+    .option('--no-color', 'plain progress lines, no spinner (also NO_COLOR, TERM=dumb, CI)')
+    .showHelpAfterError(mode.json ? false : '(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => deps.stdout(text),
-      writeErr: (text) => deps.stderr(text),
+      // Under --json a usage error is printed as the JSON envelope (runCli), nothing on stderr.
+      writeErr: (text) => (mode.json ? undefined : deps.stderr(text)),
+      outputError: (text, write) => {
+        usageError = text;
+        write(text);
+      },
     })
     .exitOverride()
     .addHelpText(
@@ -99,13 +112,25 @@ Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem:
     <O extends { json?: boolean }>(load: () => Promise<Runner<O>>, toOptions: (...args: any[]) => O) =>
     async (...args: any[]) => {
       const options = toOptions(...args);
+      const json = output.json || Boolean(options.json);
       try {
         const run = await load();
-        exitCode = printResult(await run(options, deps), Boolean(options.json), deps);
+        exitCode = printResult(await run(options, deps), { ...output, json }, deps);
       } catch (error) {
-        exitCode = printError(error, Boolean(options.json), debug, deps);
+        exitCode = printError(error, { ...output, json }, mode.debug, deps);
       }
     };
+
+  program
+    .command('version')
+    .description('print the version (as -v does)')
+    .option('--json', 'print the version as JSON', false)
+    .action(
+      action(
+        async () => async () => ({ json: { version: VERSION }, text: VERSION }),
+        (options: Record<string, unknown>) => ({ json: Boolean(options.json) }),
+      ),
+    );
 
   const keys = program.command('keys').description('generate and check the RSA key pair and certificate');
 
@@ -139,8 +164,8 @@ Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem:
       .description('check the key and certificate: format, size, match, expiry, age, file mode, git status'),
   )
     .option('--cert-file <path>', 'X.509 certificate (PEM or DER) to check')
-    .option('--max-age-days <days>', 'fail when the certificate is older (rotation policy)', parseInteger('--max-age-days', 1, 36500), 90)
-    .option('--expiry-warning-days <days>', 'warn when the certificate expires sooner', parseInteger('--expiry-warning-days', 0, 36500), 30)
+    .option('--max-age-days <days>', 'fail when the certificate is older (rotation policy)', parseInteger('--max-age-days', 1, 36500), DEFAULT_MAX_AGE_DAYS)
+    .option('--expiry-warning-days <days>', 'warn when the certificate expires sooner', parseInteger('--expiry-warning-days', 0, 36500), DEFAULT_EXPIRY_WARNING_DAYS)
     .option('--json', 'print the result as JSON', false)
     .addHelpText('after', '\nExamples:\n  $ applink-jwt keys check --jwt-key-file server.key --cert-file server.crt\n  $ applink-jwt keys check --cert-file server.crt --max-age-days 90 --json\n')
     .action(
@@ -344,5 +369,32 @@ Examples:
       ),
     );
 
-  return { program, exitCode: () => exitCode };
+  return { program, exitCode: () => exitCode, usageError: () => usageError };
+}
+
+/**
+ * Runs the command line `argv` (without the node and script paths) and returns the exit code. A
+ * usage error is exit 2; under `--json` it is printed as the JSON envelope (`ERR_USAGE`) too.
+ */
+export async function runCli(argv: readonly string[], deps: Deps, mode: CliMode = scanCliFlags(argv, deps.env)): Promise<number> {
+  const { program, exitCode, usageError } = createProgram(deps, mode);
+  // `-V` was the version flag before `-v`; keep it working.
+  const args = argv[0] === '-V' ? ['--version', ...argv.slice(1)] : [...argv];
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version end here with exit 0; any other parse error is a usage error.
+    if (error.exitCode === 0) return 0;
+    if (mode.json) {
+      const message = (usageError() ?? error.message).trim().replace(/^error: /, '');
+      const usage = new UsageError('ERR_USAGE', `${message.charAt(0).toUpperCase()}${message.slice(1)}${/[.!?]$/.test(message) ? '' : '.'}`, {
+        hint: 'Run applink-jwt --help (or applink-jwt <command> --help) for the commands and options.',
+        details: { reason: error.code },
+      });
+      deps.stdout(`${JSON.stringify(errorEnvelope(usage), null, 2)}\n`);
+    }
+    return ExitCode.usage;
+  }
+  return exitCode();
 }

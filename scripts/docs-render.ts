@@ -2,7 +2,7 @@
  * Renders the generated parts of the documentation from the sources they describe, so they cannot
  * drift: the orb reference from the packed orb, the troubleshooting tables from the error
  * catalogues, and the option tables of the command reference from `createProgram`'s commander
- * definitions. Each part sits in a Markdown file between
+ * definitions, and the JSON sections from the JSON Schemas (scripts/json-schemas.ts). Each part sits in a Markdown file between
  * `<!-- generated:<name>:start -->` and `<!-- generated:<name>:end -->`; `npm run docs` rewrites
  * them (scripts/docs-update.ts) and test/docs/generated.test.ts fails when a file is stale.
  */
@@ -12,6 +12,7 @@ import { APPLINK_ERRORS } from '../cli/applink/catalogue.js';
 import type { Deps } from '../cli/deps.js';
 import { GENERAL_ERRORS, SALESFORCE_INPUT_ERRORS, type CatalogueEntry } from '../cli/error-catalogue.js';
 import { KEY_CATALOGUE, renderKeyCatalogue, type KeyErrorParams, type KeyProblem } from '../cli/keys/errors.js';
+import { COMMAND_SCHEMAS, renderJsonSection } from './json-schemas.js';
 import { packOrb, VERSION_PLACEHOLDER } from './orb/pack.js';
 import { createProgram } from '../cli/program.js';
 import { SALESFORCE_ERRORS, type SalesforceErrorEntry } from '../cli/salesforce/catalogue.js';
@@ -257,6 +258,7 @@ export async function renderSections(root = '.'): Promise<Record<string, string>
     'key-errors': renderKeyCatalogue(),
   };
   for (const [path, command] of programCommands()) sections[`options:${path.replace(/ /g, '-')}`] = renderOptions(command);
+  for (const command of Object.keys(COMMAND_SCHEMAS)) sections[`json:${command.replace(/ /g, '-')}`] = renderJsonSection(command);
   return sections;
 }
 

@@ -66,7 +66,7 @@ export interface AddJwtAuthorizationResult {
   polls: number;
 }
 
-export type AddJwtDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets' | 'progress'> & HttpBounds;
+export type AddJwtDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets' | 'progress'> & HttpBounds & Partial<Pick<Deps, 'httpLog'>>;
 
 type Phase = 'nothing-sent' | 'posting' | 'deleting-old' | 'old-removed' | 'created';
 
@@ -220,7 +220,11 @@ async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps,
       if (response.status === 429) {
         // Rate-limited requests are refused before they are processed: retry without a check.
         lastFailure = appLinkError(response, target, name);
-        if (attempt < attempts) await deps.sleep(boundedDelay(retryDelayMs(attempt, response.headers.get('retry-after'), RETRY_GET, deps.now()), deps), deps.signal);
+        if (attempt < attempts) {
+          const delayMs = boundedDelay(retryDelayMs(attempt, response.headers.get('retry-after'), RETRY_GET, deps.now()), deps);
+          deps.httpLog?.retry({ service: 'the AppLink API', reason: 429, delayMs, attempt: attempt + 1, attempts });
+          await deps.sleep(delayMs, deps.signal);
+        }
         continue;
       }
       // A 409 after an uncertain attempt may be our own earlier POST: look before calling it a conflict.
@@ -246,10 +250,19 @@ async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps,
         `An authorization ${name} (id ${found.id}, ${found.status}) now exists, but the AppLink API's answer has too few facts (alias, username, client id) to tell whether this run created it: check it with applink-jwt info ${name}${app}.`,
       );
     }
-    if (attempt < attempts) await deps.sleep(boundedDelay(retryDelayMs(attempt, null, RETRY_GET, deps.now()), deps), deps.signal);
+    if (attempt < attempts) {
+      const delayMs = boundedDelay(retryDelayMs(attempt, null, RETRY_GET, deps.now()), deps);
+      deps.httpLog?.retry({ service: 'the AppLink API', reason: response?.status ?? shortReason(lastFailure), delayMs, attempt: attempt + 1, attempts });
+      await deps.sleep(delayMs, deps.signal);
+    }
   }
   if (!(lastFailure instanceof AppError)) throw lastFailure;
   throw annotate(lastFailure, 'unchanged', `No authorization named ${name} exists (checked), so nothing was created.`);
+}
+
+/** What a retry line says about a failure without a status. */
+function shortReason(error: unknown): string {
+  return error instanceof AppError ? error.code : 'no answer';
 }
 
 function syntheticConflict(response: AppLinkResponse | undefined, target: AppLinkTarget): AppLinkResponse {
@@ -296,7 +309,7 @@ async function poll(initial: Authorization, options: AddJwtAuthorizationOptions,
   let delay = options.pollIntervalMs ?? 20;
   const maxDelay = options.maxPollIntervalMs ?? 2000;
   let polls = 0;
-  deps.progress.update(`Waiting for ${options.request.developerName}: ${current.status}`);
+  deps.progress.update(`Waiting for ${options.request.developerName}: ${current.status}`, { deadline });
   while (!SETTLED_STATUSES.includes(current.status)) {
     const remaining = deadline - deps.now();
     if (remaining <= 0) throw timeout(current, options);
@@ -318,7 +331,7 @@ async function poll(initial: Authorization, options: AddJwtAuthorizationOptions,
       }
       throw error;
     }
-    if (!SETTLED_STATUSES.includes(current.status)) deps.progress.update(`Waiting for ${options.request.developerName}: ${current.status}`);
+    if (!SETTLED_STATUSES.includes(current.status)) deps.progress.update(`Waiting for ${options.request.developerName}: ${current.status}`, { deadline });
   }
   return { authorization: current, polls };
 }

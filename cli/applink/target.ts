@@ -263,3 +263,17 @@ export function checkToken(raw: string, variable: string): string {
     hint: `Set ${variable} to the bare token value, without quotes or extra lines.`,
   });
 }
+
+/** Where a command acted, as the `--json` results say it (camelCase). */
+export interface TargetJson {
+  mode: 'platform' | 'direct';
+  /** The app (platform mode). */
+  app?: string;
+  /** The add-on's name (platform mode) or id (direct mode). */
+  addon: string;
+}
+
+/** The {@link TargetJson} of a target. */
+export function targetJson(target: AppLinkTarget): TargetJson {
+  return { mode: target.mode, ...(target.appName ? { app: target.appName } : {}), addon: target.addonName };
+}

@@ -7,7 +7,7 @@
 import { defaultAlias, validateAlias, validateDeveloperName } from '../applink/developer-name.js';
 import { addJwtAuthorization, type IfExists } from '../applink/jwt-authorization.js';
 import { describeAuthorization, stripTokens, type Authorization } from '../applink/authorization.js';
-import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
+import { planTarget, resolveTarget, targetJson, type AddonSelectionOptions, type TargetJson } from '../applink/target.js';
 import type { Deps } from '../deps.js';
 import { AppError, InterruptedError } from '../errors.js';
 import type { CommandResult } from '../output.js';
@@ -33,11 +33,23 @@ export interface AuthorizeOptions extends KeySourceOptions, AddonSelectionOption
 /** Timeout of each Salesforce request of the preflight. */
 const PREFLIGHT_TIMEOUT_MS = 15_000;
 
+/** The `result` of `authorize --json`: what was done, and the authorization as the AppLink API has it. */
+export interface AuthorizeJson extends TargetJson {
+  developerName: string;
+  type: 'salesforce' | 'datacloud';
+  /** Whether an existing authorization was replaced (`--replace`). */
+  rotated: boolean;
+  /** What the preflight found; `null` with `--no-preflight`. */
+  preflight: { orgId: string; userId: string; username: string } | null;
+  /** The AppLink API's authorization object, unchanged (snake_case), without any token. */
+  authorization: Authorization;
+}
+
 /**
  * Runs the whole authorization. Exit 0 only when the authorization is `authorized`; `--json`
  * prints the final authorization without any token field.
  */
-export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promise<CommandResult<Authorization>> {
+export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promise<CommandResult<AuthorizeJson>> {
   // 1. Everything local, before any network call; every problem at once.
   const problems = new InputProblems();
   const developerName = problems.check(() => validateDeveloperName(options.developerName));
@@ -113,7 +125,15 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
       '',
       ...describeAuthorization(authorization),
     ];
-    return { json: authorization, text: lines.join('\n'), warnings };
+    const json: AuthorizeJson = {
+      developerName,
+      type: options.type,
+      rotated: result.rotated,
+      ...targetJson(target),
+      preflight: preflight ? { orgId: preflight.orgId, userId: preflight.userId, username: preflight.username } : null,
+      authorization,
+    };
+    return { json, text: lines.join('\n'), warnings };
   } catch (error) {
     throw withNothingSent(error);
   }

@@ -31,7 +31,6 @@ export interface DemoStep {
 }
 
 export interface DemoJson {
-  ok: true;
   sandboxUrl: string;
   steps: DemoStep[];
   totalMs: number;
@@ -120,13 +119,13 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
           { ...keyOptions, ...login, developerName: name, app, type, replace: false, preflight: true, timeoutMs: 30_000, json: true },
           inner,
         );
-        return { value: undefined, result: `${result.json.status} (org ${result.json.org.id}, ${result.json.org.type})` };
+        return { value: undefined, result: `${result.json.authorization.status} (org ${result.json.authorization.org.id}, ${result.json.authorization.org.type})` };
       });
     }
 
     await step('List the authorizations', async () => {
       const result = await runList({ app, json: true }, inner);
-      return { value: undefined, result: result.json.map((item) => `${item.org.developer_name}: ${item.status}`).join(', ') };
+      return { value: undefined, result: result.json.authorizations.map((item) => `${item.org.developer_name}: ${item.status}`).join(', ') };
     });
 
     await step(`Read ${SALESFORCE_NAME} back the way an app does (@heroku/applink)`, async () => {
@@ -162,7 +161,7 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
     '',
     `Done: ${steps.length} steps in ${(totalMs / 1000).toFixed(1)} s, exit 0. Next: applink-jwt sandbox (keep it running) and applink-jwt authorize --help.`,
   ];
-  return { json: { ok: true, sandboxUrl: sandbox.urls.platform, steps, totalMs }, text: lines.join('\n') };
+  return { json: { sandboxUrl: sandbox.urls.platform, steps, totalMs }, text: lines.join('\n') };
 }
 
 interface AppRead {

@@ -2,7 +2,7 @@
 import { getAuthorization } from '../applink/applink-api.js';
 import { describeAuthorization, stripTokens, type Authorization } from '../applink/authorization.js';
 import { validateAlias } from '../applink/developer-name.js';
-import { planTarget, resolveTarget, type AddonSelectionOptions } from '../applink/target.js';
+import { planTarget, resolveTarget, targetJson, type AddonSelectionOptions, type TargetJson } from '../applink/target.js';
 import type { Deps } from '../deps.js';
 import { InputError } from '../errors.js';
 import { InputProblems } from '../input/problems.js';
@@ -13,11 +13,17 @@ export interface InfoOptions extends AddonSelectionOptions {
   json: boolean;
 }
 
+/** The `result` of `info --json`. */
+export interface InfoJson extends TargetJson {
+  /** The AppLink API's authorization object, unchanged (snake_case), without any token. */
+  authorization: Authorization;
+}
+
 /**
  * Shows one authorization. An unknown name is `ERR_AUTHORIZATION_NOT_FOUND` (exit 5), whose hint
  * says how to list the authorizations.
  */
-export async function runInfo(options: InfoOptions, deps: Deps): Promise<CommandResult<Authorization>> {
+export async function runInfo(options: InfoOptions, deps: Deps): Promise<CommandResult<InfoJson>> {
   const problems = new InputProblems();
   const name = problems.check(() => checkLookupName(options.developerName));
   const plan = await problems.checkAsync(() => planTarget(options, deps));
@@ -26,7 +32,7 @@ export async function runInfo(options: InfoOptions, deps: Deps): Promise<Command
   for (const note of plan.notes ?? []) deps.progress.note(note);
   const target = await resolveTarget(plan, deps);
   const authorization = stripTokens(await getAuthorization(target, name, deps));
-  return { json: authorization, text: describeAuthorization(authorization).join('\n'), warnings: plan.warnings };
+  return { json: { ...targetJson(target), authorization }, text: describeAuthorization(authorization).join('\n'), warnings: plan.warnings };
 }
 
 /**

@@ -11,6 +11,7 @@ import { keyFinding, type KeyFinding } from '../keys/errors.js';
 import { gitStatusOf, type GitStatus } from '../keys/git.js';
 import { formatMode, loadPrivateKey, type KeySourceOptions, type LoadedKey } from '../keys/load.js';
 import type { CommandResult } from '../output.js';
+import { DAY_MS } from '../keys/policy.js';
 
 export interface KeysCheckOptions extends KeySourceOptions {
   certFile?: string;
@@ -44,7 +45,6 @@ export interface KeysCheckJson {
   failures: KeyFinding[];
 }
 
-const DAY_MS = 86_400_000;
 
 const FORMAT_NAMES: Record<LoadedKey['format'], string> = {
   pkcs8: 'PKCS#8 PEM',
@@ -86,8 +86,10 @@ export async function runKeysCheck(options: KeysCheckOptions, deps: Deps): Promi
   let ageDays: number | null = null;
   let match: boolean | null = null;
   if (cert) {
-    daysLeft = Math.floor((cert.notAfter.getTime() - now) / DAY_MS);
-    ageDays = Math.floor((now - cert.notBefore.getTime()) / DAY_MS);
+    // Whole days, truncated toward zero, so the two sides of a date agree: expired 700.5 days ago
+    // is daysLeft -700 and "700 days ago", never -701 beside 700.
+    daysLeft = wholeDays(cert.notAfter.getTime() - now);
+    ageDays = wholeDays(now - cert.notBefore.getTime());
     checkValidity(cert, now, options, passed, warnings, failures);
     if (ageDays > options.maxAgeDays) {
       failures.push(keyFinding('ERR_CERT_TOO_OLD', { days: ageDays, maxDays: options.maxAgeDays }));
@@ -132,6 +134,11 @@ export async function runKeysCheck(options: KeysCheckOptions, deps: Deps): Promi
   };
 }
 
+/** Whole days in `ms`, truncated toward zero (the same number either side of a date). */
+function wholeDays(ms: number): number {
+  return Math.trunc(ms / DAY_MS) + 0;
+}
+
 function checkValidity(
   cert: CertificateFacts,
   now: number,
@@ -142,14 +149,14 @@ function checkValidity(
 ): void {
   const day = (date: Date) => date.toISOString().slice(0, 10);
   if (now >= cert.notAfter.getTime()) {
-    failures.push(keyFinding('ERR_CERT_EXPIRED', { date: day(cert.notAfter), days: Math.floor((now - cert.notAfter.getTime()) / DAY_MS) }));
+    failures.push(keyFinding('ERR_CERT_EXPIRED', { date: day(cert.notAfter), days: wholeDays(now - cert.notAfter.getTime()) }));
     return;
   }
   if (now < cert.notBefore.getTime()) {
     failures.push(keyFinding('ERR_CERT_NOT_YET_VALID', { date: cert.notBefore.toISOString() }));
     return;
   }
-  const daysLeft = Math.floor((cert.notAfter.getTime() - now) / DAY_MS);
+  const daysLeft = wholeDays(cert.notAfter.getTime() - now);
   if (daysLeft < options.expiryWarningDays) {
     warnings.push(keyFinding('WARN_CERT_EXPIRING', { days: daysLeft, date: day(cert.notAfter) }));
   } else {
@@ -171,7 +178,7 @@ function renderText(json: KeysCheckJson): string {
     rows.push(['Certificate', json.certFile]);
     rows.push(['Subject', json.subject!]);
     rows.push(['Not before', json.notBefore!]);
-    rows.push(['Not after', `${json.notAfter} (${json.daysLeft} days left)`]);
+    rows.push(['Not after', `${json.notAfter} (${json.daysLeft! < 0 || json.failures.some((f) => f.code === 'ERR_CERT_EXPIRED') ? `expired ${-json.daysLeft!} days ago` : `${json.daysLeft} days left`})`]);
     rows.push(['Age', `${json.ageDays} days (max ${json.maxAgeDays})`]);
     if (json.match !== null) rows.push(['Key match', yesNo(json.match)]);
   }

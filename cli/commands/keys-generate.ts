@@ -9,6 +9,7 @@ import { generateKeyMaterial } from '../keys/generate.js';
 import { ensureKeyPatternIgnored } from '../keys/git.js';
 import { writeFilesAtomically } from '../keys/write-file.js';
 import type { CommandResult } from '../output.js';
+import { DAY_MS, DEFAULT_MAX_AGE_DAYS } from '../keys/policy.js';
 
 export interface KeysGenerateOptions {
   dir: string;
@@ -29,6 +30,8 @@ export interface KeysGenerateJson {
   fingerprintSha256: string;
   files: { privateKey: FileFact; certificate: FileFact; publicKey: FileFact };
   gitignore: { path: string; added: boolean } | null;
+  /** When to rotate: the end of validity, or earlier the age `keys check` fails at by default. */
+  rotateBy: string;
   nextSteps: string[];
 }
 
@@ -97,6 +100,7 @@ export async function runKeysGenerate(options: KeysGenerateOptions, deps: Deps):
     fingerprintSha256: material.fingerprint,
     files,
     gitignore: gitignore.path ? { path: gitignore.path, added: gitignore.added } : null,
+    rotateBy: new Date(material.notBefore.getTime() + Math.min(options.days, DEFAULT_MAX_AGE_DAYS) * DAY_MS).toISOString(),
     nextSteps: steps,
   };
 
@@ -109,8 +113,15 @@ export async function runKeysGenerate(options: KeysGenerateOptions, deps: Deps):
   if (gitignore.path) {
     lines.push(gitignore.added ? `Added *.key to ${gitignore.path}` : `*.key is already in ${gitignore.path}`);
   }
+  const rotateBy = json.rotateBy.slice(0, 10);
+  lines.push(`Rotate by ${rotateBy} (${Math.min(options.days, DEFAULT_MAX_AGE_DAYS)} days: ${options.days > DEFAULT_MAX_AGE_DAYS ? `keys check fails an older certificate, --max-age-days ${DEFAULT_MAX_AGE_DAYS} by default` : 'the end of validity'}).`);
   lines.push('', 'Next steps:', ...steps.map((step, index) => `  ${index + 1}. ${step}`));
   const warnings = gitignore.gitMissing ? ['git was not found, so .gitignore was not checked: never commit server.key.'] : [];
+  if (options.days > DEFAULT_MAX_AGE_DAYS) {
+    warnings.push(
+      `--days ${options.days} outlasts the rotation policy keys check enforces (--max-age-days ${DEFAULT_MAX_AGE_DAYS} by default): keys check fails this certificate from ${rotateBy}. Rotate by then (applink-jwt keys generate, then authorize --replace), or pass --days ${DEFAULT_MAX_AGE_DAYS}, or run keys check with --max-age-days ${options.days}.`,
+    );
+  }
   return { json, text: lines.join('\n'), warnings };
 }
 

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Deps } from '../deps.js';
 import { AppError, InputError } from '../errors.js';
 import { writeFilesAtomically } from '../keys/write-file.js';
-import type { CommandResult } from '../output.js';
+import { successEnvelope, type CommandResult } from '../output.js';
 import { parseFaults } from '../sandbox/fault-spec.js';
 import { startSandbox, type Sandbox, type SandboxUrls } from '../sandbox/server.js';
 import { loadStateFile } from '../sandbox/state-file.js';
@@ -40,6 +40,7 @@ export interface SandboxCommandOptions {
 export const ENV_FILE_HEADER = '# applink-jwt sandbox environment';
 
 export interface SandboxStartedDocument {
+  event: 'started';
   /** The Platform API's origin (HEROKU_API_URL). */
   url: string;
   /** Each service's origin. */
@@ -197,6 +198,7 @@ export async function runSandbox(options: SandboxCommandOptions, deps: Deps): Pr
     if (options.certFile) await registerCertificateFile(sandbox, options.certFile, deps);
     const firstApp = sandbox.state.externalClientApps[0];
     const document: SandboxStartedDocument = {
+      event: 'started',
       url: sandbox.urls.platform,
       urls: sandbox.urls,
       hosts: sandbox.separateHosts ? 'separate' : 'shared',
@@ -224,16 +226,16 @@ export async function runSandbox(options: SandboxCommandOptions, deps: Deps): Pr
     }
     // Printed now, not as the result: the result only comes when the sandbox stops. With --json
     // this is one line, so a script can read the first line and parse it.
-    deps.stdout(options.json ? `${JSON.stringify(document)}\n` : startedText(sandbox, document));
+    deps.stdout(options.json ? `${JSON.stringify(successEnvelope(document))}\n` : startedText(sandbox, document));
     const reason = await new Promise<string>((resolveStop) => {
       if (deps.signal.aborted) resolveStop(String(deps.signal.reason));
       else deps.signal.addEventListener('abort', () => resolveStop(String(deps.signal.reason)), { once: true });
     });
     await sandbox.close();
     return {
-      json: { stopped: true, signal: reason, requests: sandbox.requestLog.length },
+      json: { event: 'stopped', signal: reason, requests: sandbox.requestLog.length },
       text: `Sandbox stopped (${reason}) after ${sandbox.requestLog.length} request${sandbox.requestLog.length === 1 ? '' : 's'}.`,
-      // With --json the output is JSON Lines: the started document, then this one.
+      // With --json the output is JSON Lines: the started envelope, then this one.
       jsonLines: true,
     };
   } finally {

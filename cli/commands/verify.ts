@@ -18,7 +18,6 @@ export interface VerifyOptions extends KeySourceOptions, LoginOptions {
 
 /** The `--json` document of a successful verify (plus `warnings` when there are any). */
 export interface VerifyJson extends Omit<PreflightResult, 'warnings'> {
-  ok: true;
   type: 'salesforce' | 'datacloud';
   key: { source: string; bits: number; format: LoadedKey['format'] };
 }
@@ -36,7 +35,6 @@ export async function runVerify(options: VerifyOptions, deps: Deps): Promise<Com
   if (login === undefined || key === undefined) throw new Error('unreachable');
   const result = await runPreflight(key.privateKey, { ...login.options, timeoutMs: options.timeoutMs }, deps);
   const json: VerifyJson = {
-    ok: true,
     type: options.type,
     orgId: result.orgId,
     userId: result.userId,

@@ -184,8 +184,8 @@ export const KEY_CATALOGUE = {
   ERR_CERT_EXPIRED: {
     kind: 'failure',
     summary: '`keys check`: the certificate has expired.',
-    message: (p) => `The certificate expired on ${p.date} (${p.days} days ago).`,
-    hint: () => `Salesforce does not block expired app certificates, but your rotation policy should. ${GENERATE}`,
+    message: (p) => `The certificate expired on ${p.date} (${p.days} ${Number(p.days) === 1 ? 'day' : 'days'} ago); keys check fails an expired certificate.`,
+    hint: () => `Rotate it: ${GENERATE} Then run \`applink-jwt authorize <developer-name> --replace\`. (Salesforce itself may still accept the expired certificate, so the check is what stops it.)`,
   },
   ERR_CERT_NOT_YET_VALID: {
     kind: 'failure',

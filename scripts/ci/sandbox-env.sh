@@ -10,14 +10,14 @@ set -euo pipefail
 file="${1:?usage: scripts/ci/sandbox-env.sh <sandbox-jsonl> [<private-key-file>]}"
 key="${2:-}"
 deadline=$((SECONDS + ${SANDBOX_WAIT_SECONDS:-30}))
-until [ -s "$file" ] && head -n 1 "$file" | jq -e '.env' >/dev/null 2>&1; do
+until [ -s "$file" ] && head -n 1 "$file" | jq -e '.result.env' >/dev/null 2>&1; do
   if [ "$SECONDS" -ge "$deadline" ]; then
     echo "scripts/ci/sandbox-env.sh: the sandbox wrote no environment to ${file} within ${SANDBOX_WAIT_SECONDS:-30} s. See the output of the step that starts it." >&2
     exit 1
   fi
   sleep 0.2
 done
-head -n 1 "$file" | jq -r '.env | to_entries[] | "export \(.key)=\(.value | @sh)"'
+head -n 1 "$file" | jq -r '.result.env | to_entries[] | "export \(.key)=\(.value | @sh)"'
 if [ -n "$key" ]; then
   printf 'export JWT_PRIVATE_KEY=%q\n' "$(cat "$key")"
 fi

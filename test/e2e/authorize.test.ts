@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { keyFingerprint, type Sandbox } from '../../cli/sandbox/server.js';
 import { platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 import { BIN } from '../support/harness.js';
+import { jsonError, jsonResult } from '../support/envelope.js';
 
 let keys: TestKey[];
 let sandbox: Sandbox;
@@ -78,7 +79,7 @@ describe('authorize (platform mode)', () => {
   it('creates a Data Cloud authorization; --json prints it without any token', async () => {
     const result = await bin.run(authorize('dc_org', keys[0]!, '--type', 'datacloud', '--json'), platformEnv(sandbox));
     expect(result.exitCode).toBe(0);
-    const json = JSON.parse(result.stdout) as Record<string, any>;
+    const json = jsonResult(result.stdout).authorization as Record<string, any>;
     expect([json.status, json.org.type, json.org.developer_name, json.alias]).toEqual(['authorized', 'DataCloudOrg', 'dc_org', 'applink:dc_org']);
     expect(json.org.user_auth?.access_token).toBeUndefined();
     expect(result.stdout).not.toMatch(/token/i);
@@ -109,7 +110,7 @@ describe('authorize (platform mode)', () => {
     expect(result.stderr).toContain('Error: An authorization named my_org already exists on add-on applink-sandbox-1 of app acme-app. Nothing was created or changed.\nFix: Rerun with --replace to replace it (key rotation), or choose another developer name.\n(ERR_AUTHORIZATION_EXISTS, exit 5)');
     expect(sandbox.snapshot()).toEqual(before);
     const json = await bin.run(authorize('my_org', keys[0]!, '--json'), platformEnv(sandbox));
-    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'ERR_AUTHORIZATION_EXISTS', exitCode: 5, details: { state: 'unchanged' } });
+    expect(jsonError(json.stdout)).toMatchObject({ code: 'ERR_AUTHORIZATION_EXISTS', exitCode: 5, details: { state: 'unchanged' } });
   });
 
   describe('the four add-on resolution errors', () => {
@@ -132,7 +133,7 @@ describe('authorize (platform mode)', () => {
       expect(routes().some((route) => route.startsWith('applink.'))).toBe(false);
       expect(sandbox.snapshot()).toEqual(before);
       const json = await bin.run([...args, '--json'], platformEnv(sandbox));
-      expect(JSON.parse(json.stdout).error).toMatchObject({ code, message, hint, exitCode: 5 });
+      expect(jsonError(json.stdout)).toMatchObject({ code, message, hint, exitCode: 5 });
     });
     it('--addon picks one of several', async () => {
       const args = ['authorize', 'my_org', '-a', 'multi-app', '--addon', 'applink-two', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path];
@@ -176,7 +177,7 @@ describe('authorize (platform mode)', () => {
     expect(Object.keys(create.bodyFields).sort()).toEqual(['alias', 'client_id', 'developer_name', 'jwt_private_key', 'username']);
     // The sandbox only reaches loopback, so the default https://login.salesforce.com fails there.
     expect(result.exitCode).toBe(6);
-    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'ERR_AUTHORIZATION_FAILED', details: { state: 'unchanged', status: 'failed' } });
+    expect(jsonError(result.stdout)).toMatchObject({ code: 'ERR_AUTHORIZATION_FAILED', details: { state: 'unchanged', status: 'failed' } });
   });
 
   it('times out while authorizing: exit 7, says the state it was left in', async () => {
@@ -189,12 +190,9 @@ describe('authorize (platform mode)', () => {
 
   it('SIGINT while waiting: exit 130, says the authorization was created and not settled', async () => {
     sandbox.state.configure({ settleDelayMs: 'never' });
-    const child = execa(process.execPath, [BIN, ...authorize('my_org', keys[0]!)], { env: { PATH: process.env.PATH, ...platformEnv(sandbox) }, extendEnv: false, reject: false });
-    await new Promise<void>((resolve) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('Waiting for my_org: authorizing')) resolve();
-      });
-    });
+    const child = execa(process.execPath, [BIN, ...authorize('my_org', keys[0]!)], { env: { PATH: process.env.PATH, COLUMNS: '10000', ...platformEnv(sandbox) }, extendEnv: false, reject: false });
+    // Without a terminal nothing is printed while it waits (heartbeats come after 10 s): watch the sandbox.
+    while (sandbox.state.authorizations.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     child.kill('SIGINT');
     const result = await child;
     bin.record(String(result.stdout), String(result.stderr));

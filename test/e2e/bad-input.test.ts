@@ -19,6 +19,7 @@ import { makeKeyFixtures, privateKeysOf, removeKeyFixtures, type KeyFixtures } f
 import { directEnv, makeKeys, platformEnv, sandboxForTest, sandboxSecrets, type TestKey } from '../support/applink-e2e.js';
 import { runBin, runProgram } from '../support/harness.js';
 import { findSecrets } from '../support/leak-guard.js';
+import { jsonError } from '../support/envelope.js';
 
 let fx: KeyFixtures;
 let keys: TestKey[];
@@ -189,7 +190,7 @@ describe('bad-input corpus', () => {
 
       const json = await runCase(testCase, c, ['--json'], { DEBUG: '1' });
       expect(json.exitCode).toBe(testCase.exitCode);
-      expect(JSON.parse(json.stdout).error).toMatchObject({ code: testCase.code, exitCode: testCase.exitCode, message: testCase.message(c), hint: testCase.hint(c) });
+      expect(jsonError(json.stdout)).toMatchObject({ code: testCase.code, exitCode: testCase.exitCode, message: testCase.message(c), hint: testCase.hint(c) });
 
       // Nothing lost, nothing half-created; and local input never reaches the network.
       expect(sandbox.snapshot()).toEqual(before);

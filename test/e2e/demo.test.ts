@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ROOT, runBin } from '../support/harness.js';
 import { findSecretShapes } from '../support/leak-guard.js';
+import { jsonResult } from '../support/envelope.js';
 
 /** The demo's secrets are made inside its process: the leak guard looks for their shapes. */
 const demoLeaks = (text: string) => findSecretShapes([text]);
@@ -37,8 +38,7 @@ describe('applink-jwt demo', () => {
   it('--json lists the steps with results and durations', async () => {
     const result = await runBin(['demo', '--json'], { cwd: ROOT, timeoutMs: 90_000 });
     expect(result.exitCode).toBe(0);
-    const json = JSON.parse(result.stdout) as { ok: boolean; sandboxUrl: string; steps: Array<{ step: string; result: string; durationMs: number }>; totalMs: number };
-    expect(json.ok).toBe(true);
+    const json = jsonResult(result.stdout) as { sandboxUrl: string; steps: Array<{ step: string; result: string; durationMs: number }>; totalMs: number };
     expect(json.steps).toHaveLength(10);
     for (const step of json.steps) expect(typeof step.durationMs).toBe('number');
     expect(result.stderr).toBe('');

@@ -5,6 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../cli/sandbox/server.js';
 import { directEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
+import { jsonResult } from '../support/envelope.js';
 
 let keys: TestKey[];
 let sandbox: Sandbox;
@@ -17,13 +18,13 @@ describe('direct mode', () => {
     const addonId = sandbox.state.addons[0]!.id;
     const created = await bin.run(['authorize', 'my_org', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--json'], env);
     expect(created.exitCode).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ status: 'authorized', org: { developer_name: 'my_org', type: 'SalesforceOrg' } });
+    expect(jsonResult(created.stdout).authorization).toMatchObject({ status: 'authorized', org: { developer_name: 'my_org', type: 'SalesforceOrg' } });
 
     const list = await bin.run(['list'], env);
     expect(list.exitCode).toBe(0);
     expect(list.stdout.split('\n')[2]).toMatch(/^my_org\s+SalesforceOrg\s+authorized\s+applink:my_org\s/);
     const info = await bin.run(['info', 'my_org', '--json'], env);
-    expect(JSON.parse(info.stdout)).toMatchObject({ status: 'authorized', alias: 'applink:my_org' });
+    expect(jsonResult(info.stdout).authorization).toMatchObject({ status: 'authorized', alias: 'applink:my_org' });
     const unknown = await bin.run(['info', 'nope_org'], env);
     expect(unknown.exitCode).toBe(5);
     expect(unknown.stderr).toContain(`Error: Developer name nope_org doesn't exist on add-on ${addonId} (direct mode, HEROKU_APP_ID ${env.HEROKU_APP_ID}).\nFix: Run applink-jwt list to list the authorizations.`);

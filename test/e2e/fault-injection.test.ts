@@ -114,7 +114,8 @@ function judge(operation: Operation, before: SandboxSnapshot, after: SandboxSnap
   if (JSON.stringify(before.externalClientApps) !== JSON.stringify(after.externalClientApps) || JSON.stringify(before.addons) !== JSON.stringify(after.addons)) return 'add-ons or apps changed';
   let document: any;
   try {
-    document = JSON.parse(stdout);
+    const envelope = JSON.parse(stdout);
+    document = envelope.status === 0 ? envelope.result : { error: { ...envelope.error, exitCode: envelope.status } };
   } catch {
     return `stdout is not one JSON document: ${JSON.stringify(stdout.slice(0, 200))}`;
   }
@@ -124,7 +125,7 @@ function judge(operation: Operation, before: SandboxSnapshot, after: SandboxSnap
 
   if (operation.kind === 'list') {
     if (exitCode !== 0) return intact ? undefined : 'a failed list changed the state';
-    const listed = (document as Array<Record<string, any>>).map((item) => [item.id, item.org?.developer_name, item.status]);
+    const listed = (document.authorizations as Array<Record<string, any>>).map((item) => [item.id, item.org?.developer_name, item.status]);
     const stored = after.authorizations.map((a) => [a.id, a.developerName, a.status]);
     // An authorization that settled between the list and the snapshot may differ in status only.
     const sameIds = JSON.stringify(listed.map(([id, name]) => [id, name])) === JSON.stringify(stored.map(([id, name]) => [id, name]));
@@ -152,7 +153,7 @@ function judge(operation: Operation, before: SandboxSnapshot, after: SandboxSnap
     if (stored.status !== 'authorized') return `exit 0 but the authorization is ${stored.status}`;
     if (stored.keyFingerprint !== newFingerprint) return 'exit 0 but the authorization holds another key';
     if (was.length === 1 && (operation.kind !== 'replace' || was[0]!.id === stored.id)) return 'exit 0 without replacing the existing authorization';
-    if (document.id !== stored.id || document.status !== 'authorized') return `--json printed ${document.id}/${document.status}, the sandbox holds ${stored.id}/${stored.status}`;
+    if (document.authorization.id !== stored.id || document.authorization.status !== 'authorized') return `--json printed ${document.authorization.id}/${document.authorization.status}, the sandbox holds ${stored.id}/${stored.status}`;
     return undefined;
   }
   const state = document.error.details?.state;

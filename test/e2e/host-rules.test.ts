@@ -17,6 +17,7 @@ import type { Sandbox } from '../../cli/sandbox/server.js';
 import { directEnv, platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 import { runProgram } from '../support/harness.js';
 import { findSecrets } from '../support/leak-guard.js';
+import { jsonError } from '../support/envelope.js';
 
 let keys: TestKey[];
 let sandbox: Sandbox;
@@ -55,7 +56,7 @@ async function recorded(args: string[], env: Record<string, string>) {
     throw new TypeError('fetch failed', { cause: Object.assign(new Error('recorded, not sent'), { code: 'ENOTFOUND' }) });
   }) as typeof globalThis.fetch;
   const result = await runProgram([...args, '--json'], { env, fetch, now: () => Date.now(), sleep: async () => {} });
-  const error = result.exitCode === 0 ? undefined : (JSON.parse(result.stdout).error as { code: string; message: string });
+  const error = result.exitCode === 0 ? undefined : (jsonError(result.stdout) as { code: string; message: string });
   bin.record(result.stdout, result.stderr);
   return { calls, code: error?.code, message: error?.message ?? '' };
 }
@@ -173,7 +174,7 @@ describe('the assertion goes only to https Salesforce hosts or loopback', () => 
     }) as typeof globalThis.fetch;
     const result = await runProgram([...verify('https://login.salesforce.com'), '--type', 'datacloud', '--json'], { env: platformEnv(sandbox), fetch, now: () => Date.now() });
     expect(result.exitCode).toBe(4);
-    expect(JSON.parse(result.stdout).error.code).toBe('ERR_SF_INSTANCE_URL_HOST');
+    expect(jsonError(result.stdout).code).toBe('ERR_SF_INSTANCE_URL_HOST');
     expect(calls).toEqual(['https://login.salesforce.com/services/oauth2/token']);
     expect(findSecrets([result.stdout, result.stderr], { tokens: [accessToken] })).toEqual([]);
   });

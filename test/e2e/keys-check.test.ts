@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { runBin } from '../support/harness.js';
 import { expectNoSecrets } from '../support/leak-guard.js';
+import { jsonResult } from '../support/envelope.js';
 
 let repo: string;
 let key: string;
@@ -42,7 +43,7 @@ describe('keys check (built binary, real git repository)', () => {
     await writeFile(join(repo, '.gitignore'), '*.key\n');
     const result = await check(['--json']);
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, gitTracked: false, gitIgnored: true, warnings: [], failures: [], subject: 'CN=seed-recipe' });
+    expect(jsonResult(result.stdout)).toMatchObject({ ok: true, gitTracked: false, gitIgnored: true, warnings: [], failures: [], subject: 'CN=seed-recipe' });
   });
 
   it('fails with exit 9 when git tracks the key file', async () => {
@@ -60,7 +61,7 @@ describe('keys check (built binary, real git repository)', () => {
   it('warns about a world-readable key', async () => {
     await chmod(join(repo, 'server.key'), 0o644);
     const result = await check(['--json']);
-    const json = JSON.parse(result.stdout);
+    const json = jsonResult(result.stdout);
     expect(json.fileMode).toBe('0644');
     expect(json.warnings.map((w: { code: string }) => w.code)).toEqual(['WARN_KEY_FILE_MODE']);
     await chmod(join(repo, 'server.key'), 0o600);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { runBin } from '../support/harness.js';
 import { expectNoSecrets } from '../support/leak-guard.js';
+import { jsonResult } from '../support/envelope.js';
 
 const DAY_S = 86_400;
 let dir: string;
@@ -100,7 +101,7 @@ describe('keys generate (built binary, real openssl and git)', () => {
   it('keys check accepts the generated pair', async () => {
     const check = await runBin(['keys', 'check', '--jwt-key-file', 'keys/server.key', '--cert-file', 'keys/server.crt', '--json'], { cwd: dir });
     expect(check.exitCode).toBe(0);
-    const json = JSON.parse(check.stdout);
+    const json = jsonResult(check.stdout);
     expect(json).toMatchObject({ ok: true, bits: 3072, format: 'pkcs8', match: true, fileMode: '0600', gitTracked: false, gitIgnored: true, subject: 'CN=applink-e2e, O=Acme', daysLeft: 29 });
     expect(json.warnings.map((w: { code: string }) => w.code)).toEqual(['WARN_CERT_EXPIRING']);
     expectNoSecrets([check.stdout, check.stderr], { privateKeys: [key] });

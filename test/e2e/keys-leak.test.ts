@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { makeKeyFixtures, privateKeysOf, removeKeyFixtures, type KeyFixtures } from '../fixtures/keys/key-fixtures.js';
 import { realRunner, runBin, runProgram } from '../support/harness.js';
 import { expectNoSecrets, findSecrets } from '../support/leak-guard.js';
+import { jsonResult } from '../support/envelope.js';
 
 let fx: KeyFixtures;
 beforeAll(async () => {
@@ -101,7 +102,7 @@ describe('no key material in any output', () => {
         env: { KEY_PASS: fx.passphrase, DEBUG: '1' },
       });
       expect(result.exitCode).toBe(0);
-      expect(JSON.parse(result.stdout).match).toBe(true);
+      expect(jsonResult(result.stdout).match).toBe(true);
       expectNoSecrets([result.stdout, result.stderr], { privateKeys: privateKeysOf(fx), tokens: [fx.passphrase] });
     }
   }, 60000);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '../../cli/sandbox/server.js';
 import { platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
+import { jsonError, jsonResult } from '../support/envelope.js';
 
 let keys: TestKey[];
 let sandbox: Sandbox;
@@ -19,7 +20,7 @@ describe('list', () => {
     const text = await bin.run(['list', ...app], platformEnv(sandbox));
     expect(text).toEqual({ exitCode: 0, stdout: 'There are no Heroku AppLink authorizations for add-on applink-sandbox-1 on app acme-app.', stderr: '' });
     const json = await bin.run(['list', ...app, '--json'], platformEnv(sandbox));
-    expect([json.exitCode, JSON.parse(json.stdout)]).toEqual([0, []]);
+    expect([json.exitCode, jsonResult(json.stdout)]).toEqual([0, { mode: 'platform', app: 'acme-app', addon: 'applink-sandbox-1', authorizations: [] }]);
   });
 
   it('shows developer name, type, status, alias, org id, username and last modified', async () => {
@@ -36,7 +37,7 @@ describe('list', () => {
       ['sf_org', 'SalesforceOrg', 'authorized', 'applink:sf_org', sf!.org!.id, sf!.org!.username, sf!.lastModifiedAt],
       ['dc_org', 'DataCloudOrg', 'authorized', 'dc-alias', dc!.org!.id, dc!.org!.username, dc!.lastModifiedAt],
     ]);
-    const json = JSON.parse((await bin.run(['list', ...app, '--json'], platformEnv(sandbox))).stdout) as Array<Record<string, any>>;
+    const json = jsonResult((await bin.run(['list', ...app, '--json'], platformEnv(sandbox))).stdout).authorizations as Array<Record<string, any>>;
     expect(json.map((item) => [item.org.developer_name, item.status, item.alias])).toEqual([
       ['sf_org', 'authorized', 'applink:sf_org'],
       ['dc_org', 'authorized', 'dc-alias'],
@@ -65,7 +66,7 @@ describe('info', () => {
       `Last modified:     ${stored.lastModifiedAt} by ${stored.lastModifiedBy}`,
     ]);
     const byAlias = await bin.run(['info', 'applink:sf_org', ...app, '--json'], platformEnv(sandbox));
-    const json = JSON.parse(byAlias.stdout) as Record<string, any>;
+    const json = jsonResult(byAlias.stdout).authorization as Record<string, any>;
     expect([json.id, json.org.developer_name, json.org.user_auth]).toEqual([stored.id, 'sf_org', { user_id: stored.org!.userId, username: stored.org!.username }]);
   });
 
@@ -77,7 +78,7 @@ describe('info', () => {
       stderr: "Error: Developer name nope_org doesn't exist on add-on applink-sandbox-1 of app acme-app.\nFix: Run applink-jwt list -a acme-app to list the authorizations.\n(ERR_AUTHORIZATION_NOT_FOUND, exit 5)",
     });
     const json = await bin.run(['info', 'nope_org', ...app, '--json'], platformEnv(sandbox));
-    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'ERR_AUTHORIZATION_NOT_FOUND', exitCode: 5 });
+    expect(jsonError(json.stdout)).toMatchObject({ code: 'ERR_AUTHORIZATION_NOT_FOUND', exitCode: 5 });
   });
 });
 
@@ -105,7 +106,7 @@ describe('remove', () => {
     const confirmed = await bin.run(['remove', 'sf_org', ...app, '--confirm', 'sf_org'], platformEnv(sandbox));
     expect(confirmed).toEqual({ exitCode: 0, stdout: 'Removed authorization sf_org from add-on applink-sandbox-1 of app acme-app.', stderr: '' });
     const yes = await bin.run(['remove', 'dc_org', ...app, '--yes', '--json'], platformEnv(sandbox));
-    expect([yes.exitCode, JSON.parse(yes.stdout)]).toEqual([0, { removed: 'dc_org', developerName: 'dc_org', addon: 'applink-sandbox-1', app: 'acme-app', mode: 'platform' }]);
+    expect([yes.exitCode, jsonResult(yes.stdout)]).toEqual([0, { removed: 'dc_org', developerName: 'dc_org', addon: 'applink-sandbox-1', app: 'acme-app', mode: 'platform' }]);
     expect(sandbox.state.authorizations).toEqual([]);
     const deletes = sandbox.requestLog.filter((entry) => entry.method === 'DELETE');
     // Each DELETE names the id read just before it, never the name.

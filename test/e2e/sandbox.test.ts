@@ -79,7 +79,7 @@ describe('applink-jwt sandbox (built binary)', () => {
   it('prints JSON Lines with --json (started, then stopped), and exits 0 on SIGTERM', async () => {
     const child = spawnSandbox(['--json', '--state', 'test/fixtures/sandbox/state.yml']);
     const out = await waitForOutput(child, /\n/);
-    const document = JSON.parse(out.split('\n')[0]!) as { url: string; env: Record<string, string> };
+    const document = (JSON.parse(out.split('\n')[0]!) as { result: { url: string; env: Record<string, string> } }).result;
     expect(document.env).toMatchObject({ HEROKU_APP: 'acme-web', HEROKU_API_URL: document.url, SF_CLIENT_ID: '3MVG9fixture.Acme.ConsumerKey' });
     const app = await fetch(`${document.url}/apps/acme-web`, { headers: { authorization: `Bearer ${document.env.HEROKU_API_KEY}`, accept: 'application/vnd.heroku+json; version=3' } });
     expect(app.status).toBe(200);
@@ -89,7 +89,7 @@ describe('applink-jwt sandbox (built binary)', () => {
     // JSON Lines: exactly two lines, each a whole document.
     const lines = String(result.stdout).trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(JSON.parse(lines[1]!)).toEqual({ stopped: true, signal: 'SIGTERM', requests: 1 });
+    expect(JSON.parse(lines[1]!)).toEqual({ schemaVersion: 1, status: 0, result: { event: 'stopped', signal: 'SIGTERM', requests: 1 }, warnings: [] });
   });
 
   it('exits 3 with the file and path named for a bad state file', async () => {

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { keyFingerprint, type Sandbox } from '../../cli/sandbox/server.js';
 import { platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
 import { BIN } from '../support/harness.js';
+import { jsonError } from '../support/envelope.js';
 
 let keys: TestKey[];
 let sandbox: Sandbox;
@@ -18,7 +19,7 @@ const authorize = (key: TestKey, ...extra: string[]) => ['authorize', 'sig_org',
 
 /** Starts the binary, sends `signal` once `trigger` shows up (stderr, or the request log), and waits for the exit. */
 async function interrupt(args: string[], signal: 'SIGINT' | 'SIGTERM', trigger: { stderr: string } | { request: (route: string) => boolean }) {
-  const child = execa(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...platformEnv(sandbox) }, extendEnv: false, reject: false });
+  const child = execa(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, COLUMNS: '10000', ...platformEnv(sandbox) }, extendEnv: false, reject: false });
   await new Promise<void>((resolve) => {
     if ('stderr' in trigger) {
       let seen = '';
@@ -44,7 +45,8 @@ async function interrupt(args: string[], signal: 'SIGINT' | 'SIGTERM', trigger: 
 describe('interrupting authorize', () => {
   it('SIGTERM while waiting: exit 143, says it was created and not settled; the sandbox holds it, still authorizing', async () => {
     sandbox.state.configure({ settleDelayMs: 'never' });
-    const result = await interrupt(authorize(keys[0]!), 'SIGTERM', { stderr: 'Waiting for sig_org: authorizing' });
+    // Without a terminal nothing is printed while it waits: the first poll is the trigger.
+    const result = await interrupt(authorize(keys[0]!), 'SIGTERM', { request: (route) => route === 'applink.get' });
     expect(result.exitCode).toBe(143);
     const [stored] = sandbox.state.authorizations;
     expect(result.stderr).toContain(`Error: Interrupted (SIGTERM) while authorizing. Authorization sig_org was created (id ${stored!.id}) and had not settled; check it with applink-jwt info sig_org -a acme-app.\nFix: It is safe to run the same command again (add --replace if the authorization now exists).\n(ERR_TERMINATED, exit 143)`);
@@ -60,7 +62,7 @@ describe('interrupting authorize', () => {
     // The run reads the name, deletes the id it read, then creates the new authorization and polls it.
     const result = await interrupt(authorize(keys[1]!, '--replace', '--json'), 'SIGINT', { request: () => creates() >= before + 1 && sandbox.requestLog.at(-1)!.route === 'applink.get' });
     expect(result.exitCode).toBe(130);
-    const error = JSON.parse(result.stdout).error;
+    const error = jsonError(result.stdout);
     expect(error).toMatchObject({ code: 'ERR_INTERRUPTED', exitCode: 130, details: { developerName: 'sig_org', state: 'created' } });
     expect(sandbox.state.authorizations.map((a) => [a.developerName, a.status, a.keyFingerprint])).toEqual([['sig_org', 'authorizing', keyFingerprint(keys[1]!.pem)]]);
   });
@@ -69,8 +71,8 @@ describe('interrupting authorize', () => {
     sandbox.faults.latency('platform.*', 1500);
     const result = await interrupt(authorize(keys[0]!, '--json'), 'SIGINT', { request: (route) => route === 'salesforce.token' });
     expect(result.exitCode).toBe(130);
-    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'ERR_INTERRUPTED', details: { state: 'unchanged' } });
-    expect(JSON.parse(result.stdout).error.message).toContain('Nothing was sent to the AppLink API; no authorization was created or changed.');
+    expect(jsonError(result.stdout)).toMatchObject({ code: 'ERR_INTERRUPTED', details: { state: 'unchanged' } });
+    expect(jsonError(result.stdout).message).toContain('Nothing was sent to the AppLink API; no authorization was created or changed.');
     expect(sandbox.state.authorizations).toEqual([]);
   });
 });

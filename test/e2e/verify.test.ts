@@ -6,6 +6,7 @@ import { startSandbox, type Sandbox, type SandboxStateInput } from '../../cli/sa
 import { runBin } from '../support/harness.js';
 import { expectNoSecrets } from '../support/leak-guard.js';
 import { createTestKeyPair, type TestKeyPair } from '../support/rsa-keys.js';
+import { jsonResult } from '../support/envelope.js';
 
 const CLIENT_ID = '3MVG9e2e.consumer_key';
 const USER = 'ci@example.com';
@@ -68,7 +69,8 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
   }
 
   const lines = (text: string) => text.split('\n');
-  const progress = (result: string) => [`Exchanging the assertion at ${server.urls.login}...`, `Exchanging the assertion at ${server.urls.login}... ${result}`];
+  // One line per step, when it ends (no start line without a terminal).
+  const progress = (result: string) => [`Exchanging the assertion at ${server.urls.login}... ${result}`];
 
   it('succeeds with exit 0 and prints org, user, instance and scopes', async () => {
     const result = await verify([]);
@@ -110,8 +112,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     const result = await verify(['--json', '--jwt-key-file', keyFile], { JWT_PRIVATE_KEY: '' });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({
-      ok: true,
+    expect(jsonResult(result.stdout)).toEqual({
       type: 'salesforce',
       orgId: ORG_ID,
       userId: USER_ID,
@@ -128,7 +129,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     const result = await verify(['--type', 'datacloud', '--dataspace', 'default', '--json']);
     expect(result.exitCode).toBe(0);
     // The sandbox answers with a bare tenant host, as Salesforce does; verify adds the scheme.
-    expect(JSON.parse(result.stdout)).toMatchObject({ type: 'datacloud', dataCloud: { tenantUrl: `https://${new URL(server.urls.datacloud).host}` } });
+    expect(jsonResult(result.stdout)).toMatchObject({ type: 'datacloud', dataCloud: { tenantUrl: `https://${new URL(server.urls.datacloud).host}` } });
     const exchange = server.requestLog.at(-1)!;
     expect(exchange).toMatchObject({ path: '/services/a360/token', status: 200 });
     expect(exchange.bodyFields).toEqual({
@@ -146,7 +147,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     server.faults.fail('salesforce.token', 503, 1).rateLimit('salesforce.token', 1, 1);
     const result = await verify(['--json']);
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, orgId: ORG_ID });
+    expect(jsonResult(result.stdout)).toMatchObject({ orgId: ORG_ID });
     expect(server.requestLog.slice(before).map((entry) => entry.status)).toEqual([503, 429, 200]);
     server.faults.reset('salesforce.token', 1, 'before');
     const reset = await verify(['--json']);
@@ -159,7 +160,13 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     const result = await verify([]);
     server.faults.clear();
     expect(result.exitCode).toBe(8);
-    expect(lines(result.stderr).slice(2)).toEqual([
+    // One line per retry, then the step's end.
+    expect(lines(result.stderr).slice(0, 3)).toEqual([
+      expect.stringMatching(/^Salesforce answered 503, retrying in \d+ ms \(2\/3\)$/),
+      expect.stringMatching(/^Salesforce answered 503, retrying in \d+ ms \(3\/3\)$/),
+      `Exchanging the assertion at ${server.urls.login}... refused`,
+    ]);
+    expect(lines(result.stderr).slice(3)).toEqual([
       `Error: Salesforce unavailable: POST ${endpoint()} answered 503 (after 3 attempts) for user ${USER}, audience ${server.urls.login}. Salesforce kept answering with a server error (5xx) or "too many requests" (429) after the retries.`,
       'Fix: Check https://status.salesforce.com and run the command again later.',
       '(ERR_SF_UNAVAILABLE, exit 8)',
@@ -181,7 +188,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
   it("exits 4 when the user hasn't approved the app", async () => {
     const result = await verify(['--username', 'new@example.com']);
     expect(result.exitCode).toBe(4);
-    expect(lines(result.stderr).slice(2)).toEqual([
+    expect(lines(result.stderr).slice(1)).toEqual([
       `Error: User not pre-authorized for the app: POST ${endpoint()} answered 400 invalid_grant "user hasn't approved this consumer" for user new@example.com, audience ${server.urls.login}. The user is not pre-authorized for the external client app, or the username does not exist at this login URL (a sandbox username sent to the production login URL, for example).`,
       'Fix: In the external client app\'s policies, set Permitted Users to "Admin approved users are pre-authorized" and add the user\'s profile or permission set; check the username (sandbox usernames end in .<sandbox>) and the login URL; the app\'s OAuth scopes should include api and refresh_token. Changes to the app can take up to 10 minutes to reach the login servers.',
       '(ERR_SF_USER_NOT_APPROVED, exit 4)',
@@ -192,7 +199,7 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     // A production org refuses the sandbox audience, as Salesforce does.
     const result = await verify([], { SF_AUDIENCE_URL: 'https://test.salesforce.com' });
     expect(result.exitCode).toBe(4);
-    expect(lines(result.stderr).slice(2)).toEqual([
+    expect(lines(result.stderr).slice(1)).toEqual([
       `Error: Audience not accepted: POST ${endpoint()} answered 400 invalid_grant "audience is invalid" for user ${USER}, audience https://test.salesforce.com. The assertion's audience (aud) is not one this org accepts: a sandbox needs https://test.salesforce.com or its My Domain URL, a production org https://login.salesforce.com or its My Domain URL.`,
       'Fix: For a sandbox use --login-url https://test.salesforce.com or the My Domain URL (https://<domain>--<sandbox>.sandbox.my.salesforce.com); set --audience (or SF_AUDIENCE_URL) only when the org needs an audience other than the login URL.',
       '(ERR_SF_AUDIENCE_INVALID, exit 4)',
@@ -203,23 +210,27 @@ describe('applink-jwt verify (built binary, against the sandbox)', () => {
     const result = await verify(['--client-id', '3MVG9wrong', '--json']);
     expect(result.exitCode).toBe(4);
     expect(JSON.parse(result.stdout)).toEqual({
+      schemaVersion: 1,
+      status: 4,
+      warnings: [],
       error: {
         code: 'ERR_SF_CLIENT_ID_INVALID',
         message: `Unknown consumer key: POST ${endpoint()} answered 400 invalid_client_id "client identifier invalid" for user ${USER}, audience ${server.urls.login}. No external client app (or connected app) in this org has the client id given as the assertion issuer.`,
         hint: "Copy the Consumer Key from the external client app's OAuth settings into --client-id (or SF_CLIENT_ID), and use the login URL of the org that owns the app. Changes to the app can take up to 10 minutes to reach the login servers.",
         details: { endpoint: endpoint(), status: 400, error: 'invalid_client_id', errorDescription: 'client identifier invalid', username: USER, audience: server.urls.login },
-        exitCode: 4,
       },
     });
-    expect(lines(result.stderr).at(-1)).toBe('(ERR_SF_CLIENT_ID_INVALID, exit 4)');
+    // Under --json nothing else: no progress, no human error on stderr.
+    expect(result.stderr).toBe('');
   });
 
   it('keeps secrets out of the DEBUG stack trace too', async () => {
     const result = await verify([], { JWT_PRIVATE_KEY: otherPair.privateKeyPem, DEBUG: 'applink-jwt' });
     expect(result.exitCode).toBe(4);
     // The stack follows the three error lines; the class name is minified in the bundle.
-    expect(lines(result.stderr)[5]).toMatch(/^\w+: Assertion signature not accepted: POST /);
-    expect(lines(result.stderr)[6]).toMatch(/^ +at /);
+    const end = lines(result.stderr).indexOf('(ERR_SF_INVALID_ASSERTION, exit 4)');
+    expect(lines(result.stderr)[end + 1]).toMatch(/^\w+: Assertion signature not accepted: POST /);
+    expect(lines(result.stderr)[end + 2]).toMatch(/^ +at /);
   });
 
   it('exits 3 without any request for a login URL outside Salesforce', async () => {

@@ -20,6 +20,9 @@ let version: string;
 let sandbox: Sandbox;
 let registeredKey: string;
 let unknownKey: string;
+/** Human error lines wrap at 100 columns; continuation lines are indented by 5. */
+const unwrap = (text: string) => text.replace(/\n {5}(?=\S)/g, ' ');
+
 const jobs: Job[] = [];
 
 beforeAll(async () => {
@@ -133,7 +136,7 @@ describe('the authorize job of the packed orb', () => {
     const before = lastSeq();
     const { job, results, last } = await runAuthorizeJob({ developer_name: 'ci_bad_key' }, context({ JWT_PRIVATE_KEY: 'this is not a private key' }));
     expect(last.exitCode).toBe(3);
-    const lines = last.stderr.split('\n');
+    const lines = unwrap(last.stderr).split('\n');
     expect(lines).toContain('Error: The environment variable JWT_PRIVATE_KEY does not hold a private key in a known form (neither PEM, base64 nor DER).');
     expect(lines.find((line) => line.startsWith('Fix: '))).toContain('Generate a key with `applink-jwt keys generate`.');
     expect(lines.at(-1)).toBe('(ERR_KEY_FORMAT, exit 3)');
@@ -146,7 +149,7 @@ describe('the authorize job of the packed orb', () => {
     const before = lastSeq();
     const { job, results, last } = await runAuthorizeJob({ developer_name: 'ci_rejected' }, context({ JWT_PRIVATE_KEY: unknownKey }));
     expect(last.exitCode).toBe(4);
-    const lines = last.stderr.split('\n');
+    const lines = unwrap(last.stderr).split('\n');
     expect(lines.at(-1)).toBe('(ERR_SF_INVALID_ASSERTION, exit 4)');
     expect(lines.some((line) => line.startsWith('Error: ') && line.includes('invalid assertion'))).toBe(true);
     expect(lines.some((line) => line.startsWith('Fix: ') && /certificate/i.test(line))).toBe(true);

@@ -160,7 +160,7 @@ describe('sandbox-env.sh', () => {
     try {
       const result = await execa('bash', [script('sandbox-env.sh'), jsonl, key], { reject: false });
       expect(result).toMatchObject({ exitCode: 0, stderr: '' });
-      const started = JSON.parse((await readFile(jsonl, 'utf8')).split('\n')[0]!) as { url: string; env: Record<string, string> };
+      const started = (JSON.parse((await readFile(jsonl, 'utf8')).split('\n')[0]!) as { result: { url: string; env: Record<string, string> } }).result;
       // What later steps get: BASH_ENV sourced by each step's bash.
       await writeFile(join(dir, 'bash_env'), result.stdout);
       const sourced = await execa('bash', ['-c', 'printf "%s\\n%s" "$SF_LOGIN_URL" "$JWT_PRIVATE_KEY"'], { reject: false, env: { BASH_ENV: join(dir, 'bash_env') } });

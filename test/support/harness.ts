@@ -6,7 +6,7 @@ import * as fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { silentProgress, sleep, type Deps, type Runner } from '../../cli/deps.js';
-import { createProgram } from '../../cli/program.js';
+import { runCli } from '../../cli/program.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -60,6 +60,7 @@ export function testDeps(overrides: Partial<Deps> = {}): CapturedDeps {
       err += text;
     },
     progress: silentProgress,
+    columns: 10_000,
     stdinIsTTY: false,
     signal: new AbortController().signal,
     ...overrides,
@@ -67,24 +68,19 @@ export function testDeps(overrides: Partial<Deps> = {}): CapturedDeps {
   return { ...deps, out: () => out, err: () => err };
 }
 
-/** Parses argv with `createProgram` in-process and returns the exit code and output. */
+/** Runs argv with `runCli` in-process and returns the exit code and output. */
 export async function runProgram(argv: string[], overrides: Partial<Deps> = {}) {
   const deps = testDeps(overrides);
-  const { program, exitCode } = createProgram(deps);
-  let code: number;
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    code = exitCode();
-  } catch (error) {
-    code = (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
-  }
+  const code = await runCli(argv, deps);
   return { exitCode: code, stdout: deps.out(), stderr: deps.err() };
 }
 
 /** Runs the built binary as a real process; never rejects on a non-zero exit. */
 export async function runBin(args: string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string; timeoutMs?: number } = {}) {
   const result = await execa(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    // A wide COLUMNS keeps human lines unwrapped, so tests can compare whole messages; the output
+    // tests (test/e2e/output.test.ts) check the wrapping at the default width.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, COLUMNS: '10000', ...options.env },
     extendEnv: false,
     input: options.input ?? '',
     cwd: options.cwd,

@@ -90,7 +90,7 @@ describe('runAuthorize', () => {
     expect(body.jwt_private_key).toBe(pem.trim());
     expect(body.login_url).toBe('https://test.salesforce.com');
     expect(service.requests[1]!.headers['x-addon-sso']).toBeUndefined();
-    expect(result.json).toEqual({ ...created, status: 'authorized', org: { ...created.org, id: '00D000000000001AAA', user_auth: { username: 'ci@example.com' } } });
+    expect(result.json.authorization).toEqual({ ...created, status: 'authorized', org: { ...created.org, id: '00D000000000001AAA', user_auth: { username: 'ci@example.com' } } });
     expect(result.text.split('\n').slice(0, 2)).toEqual([`Authorized my_org (Salesforce) on add-on ${ADDON_ID} (direct mode).`, 'Preflight: skipped (--no-preflight).']);
     expect(progress.events).toEqual([
       'start Adding credentials for ci@example.com to the add-on in HEROKU_APPLINK_API_URL as my_org',

@@ -14,7 +14,7 @@ describe('runInfo', () => {
       json: { id: '1', status: 'authorized', alias: 'applink:my_org', org: { developer_name: 'my_org', user_auth: { access_token: 'secret!', username: 'a@b.c' } } },
     });
     const result = await runInfo({ developerName: 'applink:my_org', json: true }, testDeps({ env, fetch: service.fetch }));
-    expect(result.json.org.user_auth).toEqual({ username: 'a@b.c' });
+    expect(result.json.authorization.org.user_auth).toEqual({ username: 'a@b.c' });
     expect(result.text.split('\n')).toEqual(['Developer name: my_org', 'Status:         authorized', 'Alias:          applink:my_org', 'Id:             1', 'Username:       a@b.c']);
   });
 

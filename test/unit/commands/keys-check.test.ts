@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyMaterial, type GeneratedMaterial } from '../../../cli/keys/generate.js';
 import { runProgram, tableRunner } from '../../support/harness.js';
 import { expectNoSecrets } from '../../support/leak-guard.js';
+import { jsonResult } from '../../support/envelope.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const DAY = 86_400_000;
@@ -40,7 +41,7 @@ async function check(args: string[], options: { env?: Record<string, string>; ru
 
 async function checkJson(args: string[], options: Parameters<typeof check>[1] = {}) {
   const result = await check([...args, '--json'], options);
-  return { exitCode: result.exitCode, json: JSON.parse(result.stdout), stderr: result.stderr };
+  return { exitCode: result.exitCode, json: jsonResult(result.stdout), stderr: result.stderr };
 }
 
 describe('keys check', () => {
@@ -115,10 +116,22 @@ describe('keys check', () => {
     expect((await checkJson(['--jwt-key-file', 'old.key', '--cert-file', 'old.crt', '--max-age-days', '120'])).exitCode).toBe(0);
   });
 
+  it('counts whole days the same way on both sides of a date (half a day past: -35 and 35, not -36)', async () => {
+    const result = await runProgram(['keys', 'check', '--jwt-key-file', 'expired.key', '--cert-file', 'expired.crt', '--max-age-days', '1000', '--json'], {
+      cwd: dir,
+      run: outsideGit,
+      now: () => NOW + DAY / 2,
+    });
+    const json = jsonResult(result.stdout);
+    expect([json.daysLeft, json.ageDays, json.failures[0].message]).toEqual([-35, 400, 'The certificate expired on 2026-10-24 (35 days ago); keys check fails an expired certificate.']);
+  });
+
   it('fails an expired certificate, with FAIL lines in the text', async () => {
     const result = await check(['--jwt-key-file', 'expired.key', '--cert-file', 'expired.crt', '--max-age-days', '1000']);
     expect(result.exitCode).toBe(9);
-    expect(result.stdout).toContain('\nFAIL  The certificate expired on 2026-10-24 (35 days ago).\n      Fix: Salesforce does not block expired app certificates');
+    expect(result.stdout).toContain('\nFAIL  The certificate expired on 2026-10-24 (35 days ago); keys check fails an expired certificate.\n      Fix: Rotate it: ');
+    // One number of days for the same date: never "-36 days left" beside "35 days ago".
+    expect(result.stdout).toContain('Not after    2026-10-24T12:00:00.000Z (expired 35 days ago)\n');
     expect(result.stdout).toContain('\nResult: FAILED (1 failure, 0 warnings)\n');
   });
 

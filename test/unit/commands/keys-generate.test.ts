@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { expectNoSecrets } from '../../support/leak-guard.js';
 import { runProgram, tableRunner } from '../../support/harness.js';
+import { jsonResult } from '../../support/envelope.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -38,7 +39,7 @@ describe('keys generate', () => {
   it('--json gives the facts, with no key material', async () => {
     const result = await runProgram(['keys', 'generate', '--bits', '2048', '--json'], { cwd: dir, run: outsideGit });
     expect(result.exitCode).toBe(0);
-    const json = JSON.parse(result.stdout);
+    const json = jsonResult(result.stdout);
     expect(json).toMatchObject({
       dir: '.',
       bits: 2048,
@@ -89,7 +90,7 @@ describe('keys generate', () => {
 
   it('warns when git is not installed', async () => {
     const run = tableRunner({ 'git rev-parse --show-toplevel': { exitCode: 127 } });
-    const result = await runProgram(['keys', 'generate', '--bits', '2048'], { cwd: dir, run });
+    const result = await runProgram(['keys', 'generate', '--bits', '2048', '--days', '90'], { cwd: dir, run });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('Warning: git was not found, so .gitignore was not checked: never commit server.key.\n');
   });

@@ -10,7 +10,7 @@ describe('runList', () => {
     const service = fakeService();
     service.on(`GET /addons/${ADDON_ID}/authorizations`, { status: 200, json: [] });
     const result = await runList({ json: false }, testDeps({ env, fetch: service.fetch }));
-    expect(result).toEqual({ json: [], text: `There are no Heroku AppLink authorizations for add-on ${ADDON_ID} (direct mode).`, warnings: [] });
+    expect(result).toEqual({ json: { mode: 'direct', addon: ADDON_ID, authorizations: [] }, text: `There are no Heroku AppLink authorizations for add-on ${ADDON_ID} (direct mode).`, warnings: [] });
   });
 
   it('lists with a line about the ones not working; --json without tokens', async () => {

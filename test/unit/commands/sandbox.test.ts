@@ -47,7 +47,7 @@ describe('runSandbox', () => {
     expect((await fetch(`${url}/__sandbox/health`)).status).toBe(200);
     stop('SIGINT');
     const result = await running;
-    expect(result).toEqual({ json: { stopped: true, signal: 'SIGINT', requests: 1 }, text: 'Sandbox stopped (SIGINT) after 1 request.', jsonLines: true });
+    expect(result).toEqual({ json: { event: 'stopped', signal: 'SIGINT', requests: 1 }, text: 'Sandbox stopped (SIGINT) after 1 request.', jsonLines: true });
     await expect(fetch(`${url}/__sandbox/health`)).rejects.toThrow();
   });
 
@@ -55,13 +55,13 @@ describe('runSandbox', () => {
     const { deps, running, stop } = await start({ json: true });
     const [line, rest] = deps.out().split('\n');
     expect(rest).toBe('');
-    const document = JSON.parse(line!) as SandboxStartedDocument;
+    const document = (JSON.parse(line!) as { result: SandboxStartedDocument }).result;
     expect(document.env.HEROKU_API_URL).toBe(document.url);
     expect(document.hosts).toBe('separate');
     expect(document.urls).toEqual({ platform: document.url, applink: document.url.replace('127.0.0.1', '127.0.0.2'), login: document.url.replace('127.0.0.1', '127.0.0.3'), instance: document.url.replace('127.0.0.1', '127.0.0.4'), datacloud: document.url.replace('127.0.0.1', '127.0.0.5') });
     expect(document.certificateRegistration).toEqual({ route: `${document.urls.login}/__sandbox/certificates`, clientId: '3MVG9sandbox.AcmeAppLinkCI.ConsumerKey', registered: false });
     stop('SIGTERM');
-    expect((await running).json).toEqual({ stopped: true, signal: 'SIGTERM', requests: 0 });
+    expect((await running).json).toEqual({ event: 'stopped', signal: 'SIGTERM', requests: 0 });
   });
 
   it('registers --cert-file and loads --state', async () => {
@@ -74,7 +74,7 @@ describe('runSandbox', () => {
 
   it('registers a certificate posted to the control route', async () => {
     const { deps, running, stop } = await start({ json: true });
-    const document = JSON.parse(deps.out()) as SandboxStartedDocument;
+    const document = (JSON.parse(deps.out()) as { result: SandboxStartedDocument }).result;
     const { readFile } = await import('node:fs/promises');
     const pem = await readFile(`${ROOT}test/fixtures/sandbox/key-a.crt`, 'utf8');
     const raw = await fetch(`${document.certificateRegistration.route}?client_id=${document.certificateRegistration.clientId}`, { method: 'POST', body: pem });

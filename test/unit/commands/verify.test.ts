@@ -4,6 +4,7 @@ import { runProgram } from '../../support/harness.js';
 import { fakeFetch, type CannedAnswer } from '../../support/fake-fetch.js';
 import { expectNoSecrets } from '../../support/leak-guard.js';
 import { createTestKeyPair, type TestKeyPair } from '../../support/rsa-keys.js';
+import { jsonResult } from '../../support/envelope.js';
 
 const NOW_MS = Date.UTC(2026, 10, 28, 12, 0, 0);
 const ACCESS_TOKEN = '00D5g000004ABCD!AQ8AQJXg5oj8jXSgxJfA0lBog.39AsX';
@@ -67,8 +68,11 @@ describe('applink-jwt verify (in process)', () => {
       ],
     );
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({
-      ok: true,
+    const document = JSON.parse(result.stdout) as { result: unknown; warnings: string[] };
+    expect(document.warnings).toEqual([
+      'The granted scopes (refresh_token cdp_query_api) do not include api; AppLink and the Data Cloud exchange need it. Add the "Manage user data via APIs (api)" scope to the external client app.',
+    ]);
+    expect(jsonResult(result.stdout)).toEqual({
       type: 'datacloud',
       orgId: '00D5g000004ABCDEAY',
       userId: '0055g00000ABCDEAA2',
@@ -79,9 +83,6 @@ describe('applink-jwt verify (in process)', () => {
       scopes: ['refresh_token', 'cdp_query_api'],
       dataCloud: { tenantUrl: 'https://gy3t.c360a.salesforce.com' },
       key: { source: 'environment variable JWT_PRIVATE_KEY', bits: 2048, format: 'pkcs8' },
-      warnings: [
-        'The granted scopes (refresh_token cdp_query_api) do not include api; AppLink and the Data Cloud exchange need it. Add the "Manage user data via APIs (api)" scope to the external client app.',
-      ],
     });
     expectNoSecrets([result.stdout, result.stderr], { privateKeys: [pair.privateKeyPem], tokens: [ACCESS_TOKEN, 'dc-token-abcdefghijklmnop', result.fake.form(0).assertion!] });
   });
