@@ -43,7 +43,7 @@ describe('the end-to-end helper (binRunner.leaks) fails when a secret appears', 
       expect(bin.leaks()).toEqual([]);
       // ...and each deliberately leaked secret is caught, wherever it appears.
       const keyBody = keys[0]!.pem.split('\n')[5]!;
-      bin.record(`Error: could not parse ${keyBody}`);
+      bin.record(`Error: could not parse: ${keyBody}`); // the colon: a letter before the body could extend the run one character back
       expect(bin.leaks()).toEqual(['private key #0 (a 32-character run at offset 256) in text #2']);
       const leaky = binRunner(() => sandbox, () => keys);
       leaky.record(`curl -H "Authorization: Bearer ${sandbox.env().HEROKU_API_KEY}"`, `HEROKU_APPLINK_TOKEN=${sandbox.env().HEROKU_APPLINK_TOKEN}`);
