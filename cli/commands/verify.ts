@@ -33,7 +33,8 @@ export async function runVerify(options: VerifyOptions, deps: Deps): Promise<Com
   const key = await problems.checkAsync(() => loadPrivateKey(options, deps));
   problems.throwIfAny();
   if (login === undefined || key === undefined) throw new Error('unreachable');
-  const result = await runPreflight(key.privateKey, { ...login.options, timeoutMs: options.timeoutMs }, deps);
+  // verify has --timeout: its timeout hints name it, as authorize's do.
+  const result = await runPreflight(key.privateKey, { ...login.options, timeoutMs: options.timeoutMs }, { ...deps, timeoutOption: true } as Deps);
   const json: VerifyJson = {
     type: options.type,
     orgId: result.orgId,

@@ -6,7 +6,7 @@
  */
 import type { Deps } from '../deps.js';
 import { InputError, NetworkError, SalesforceError, type AppError } from '../errors.js';
-import { httpRequest, parseJson, RETRY_IDEMPOTENT, type HttpResponse } from '../http.js';
+import { httpRequest, parseJson, RETRY_IDEMPOTENT, type HttpBounds, type HttpResponse } from '../http.js';
 import { catalogueEntry, lookupSalesforceError, type SalesforceErrorEntry } from './catalogue.js';
 import { refusalReason } from './login-url.js';
 
@@ -18,7 +18,7 @@ export const DATA_CLOUD_TOKEN_PATH = '/services/a360/token';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-export type TokenDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'>;
+export type TokenDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'> & HttpBounds;
 
 /** A successful JWT bearer answer. Holds the access token: never print or log it. */
 export interface TokenResponse {

@@ -218,7 +218,8 @@ describe('exchangeAssertion', () => {
 
   it('times out each attempt and reports ERR_HTTP_TIMEOUT (exit 7) after three', async () => {
     const { fake, deps } = fakeFetchDeps([{ hang: true }, { hang: true }, { hang: true }]);
-    const thrown = await failure(exchangeAssertion({ loginUrl: LOGIN, assertion: ASSERTION, timeoutMs: 20 }, deps));
+    // As verify and authorize call it: their --timeout is named in the hint.
+    const thrown = await failure(exchangeAssertion({ loginUrl: LOGIN, assertion: ASSERTION, timeoutMs: 20 }, { ...deps, timeoutOption: true }));
     expect(thrown).toBeInstanceOf(TimeoutError);
     expect(thrown.code).toBe('ERR_HTTP_TIMEOUT');
     expect(thrown.message).toBe(`Salesforce did not answer POST ${ENDPOINT} within 0.02 s.`);
