@@ -25,7 +25,7 @@ describe('clean-ups act on the id they created, re-read first', () => {
     // While A's clean-up DELETE is held, B replaces the failed authorization with a working one.
     const runB = await bin.run(authorizeArgs('ctl_org', keys[0]!, '--replace'), platformEnv(sandbox));
     expect(runB.exitCode).toBe(0);
-    const created = JSON.parse(runB.stdout) as { id: string };
+    const created = (JSON.parse(runB.stdout) as { result: { authorization: { id: string } } }).result.authorization;
     gate.release();
     const a = await runA;
     expect(a.exitCode).toBe(6);
@@ -47,7 +47,7 @@ describe('two runs racing for one name', () => {
       ]);
       const [only] = stored(name);
       expect(stored(name)).toHaveLength(1);
-      const winners = [x, y].filter((run) => run.exitCode === 0).map((run) => JSON.parse(run.stdout) as { id: string; alias: string });
+      const winners = [x, y].filter((run) => run.exitCode === 0).map((run) => (JSON.parse(run.stdout) as { result: { authorization: { id: string; alias: string } } }).result.authorization);
       expect(winners).toEqual([expect.objectContaining({ id: only!.id, alias: only!.alias })]);
       const loser = [x, y].find((run) => run.exitCode !== 0)!;
       expect([loser.exitCode, (JSON.parse(loser.stdout) as { error: { code: string; details: { state: string } } }).error]).toEqual([5, expect.objectContaining({ code: 'ERR_AUTHORIZATION_EXISTS', details: expect.objectContaining({ state: 'unchanged' }) })]);
@@ -62,7 +62,7 @@ describe('a server clock skewed both ways changes nothing', () => {
     sandbox.faults.reset('applink.create', 1, 'after');
     const result = await bin.run(authorizeArgs('skew_org', keys[0]!), platformEnv(sandbox));
     expect(result.exitCode).toBe(0);
-    expect((JSON.parse(result.stdout) as { id: string }).id).toBe(stored('skew_org')[0]!.id);
+    expect((JSON.parse(result.stdout) as { result: { authorization: { id: string } } }).result.authorization.id).toBe(stored('skew_org')[0]!.id);
   });
 
   it('10 s ahead: an authorization that was there before is never taken for this run\'s (exit 5, unchanged)', async () => {

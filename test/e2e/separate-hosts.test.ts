@@ -18,12 +18,12 @@ describe('one host per service', () => {
     const env = platformEnv(sandbox);
     for (const [name, type] of [['sf_org', 'salesforce'], ['dc_org', 'datacloud']]) {
       const created = await bin.run(['authorize', name!, '-a', 'acme-app', '--type', type!, '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path, '--json'], env);
-      expect([created.exitCode, JSON.parse(created.stdout).status]).toEqual([0, 'authorized']);
+      expect([created.exitCode, JSON.parse(created.stdout).result.authorization.status]).toEqual([0, 'authorized']);
     }
     const listed = await bin.run(['list', '-a', 'acme-app', '--json'], env);
-    expect((JSON.parse(listed.stdout) as Array<{ org: { type: string } }>).map((item) => item.org.type)).toEqual(['SalesforceOrg', 'DataCloudOrg']);
+    expect((JSON.parse(listed.stdout) as { result: { authorizations: Array<{ org: { type: string } }> } }).result.authorizations.map((item) => item.org.type)).toEqual(['SalesforceOrg', 'DataCloudOrg']);
     const info = await bin.run(['info', 'dc_org', '-a', 'acme-app', '--json'], env);
-    expect(JSON.parse(info.stdout).org.instance_url).toBe(sandbox.urls.datacloud);
+    expect(JSON.parse(info.stdout).result.authorization.org.instance_url).toBe(sandbox.urls.datacloud);
     for (const name of ['sf_org', 'dc_org']) expect((await bin.run(['remove', name, '-a', 'acme-app', '--yes'], env)).exitCode).toBe(0);
     expect(sandbox.state.authorizations).toEqual([]);
 
