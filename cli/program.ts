@@ -61,6 +61,22 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** The Salesforce login inputs of a command built with addLoginOptions, as commander parsed them. */
+function loginInputOf(options: Record<string, unknown>, command: Command) {
+  return {
+    clientId: options.clientId as string | undefined,
+    username: options.username as string | undefined,
+    // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
+    loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
+    login: options.login as string | undefined,
+    instanceUrl: options.instanceUrl as string | undefined,
+    audience: options.audience as string | undefined,
+    allowLoginHosts: options.allowLoginHost as string[],
+    type: options.type as 'salesforce' | 'datacloud',
+    dataspace: options.dataspace as string | undefined,
+  };
+}
+
 type Runner<O> = (options: O, deps: Deps) => Promise<CommandResult>;
 
 /**
@@ -191,16 +207,7 @@ Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem:
       action(
         async () => (await import('./commands/verify.js')).runVerify,
         (options: Record<string, unknown>, command: Command) => ({
-          clientId: options.clientId as string | undefined,
-          username: options.username as string | undefined,
-          // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
-          loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
-          login: options.login as string | undefined,
-          instanceUrl: options.instanceUrl as string | undefined,
-          audience: options.audience as string | undefined,
-          allowLoginHosts: options.allowLoginHost as string[],
-          type: options.type as 'salesforce' | 'datacloud',
-          dataspace: options.dataspace as string | undefined,
+          ...loginInputOf(options, command),
           jwtKeyFile: options.jwtKeyFile as string | undefined,
           jwtKeyEnv: options.jwtKeyEnv as string,
           passphraseEnv: options.passphraseEnv as string | undefined,
@@ -237,16 +244,7 @@ Examples:
           app: options.app as string | undefined,
           remote: options.remote as string | undefined,
           addon: options.addon as string | undefined,
-          clientId: options.clientId as string | undefined,
-          username: options.username as string | undefined,
-          // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
-          loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
-          login: options.login as string | undefined,
-          instanceUrl: options.instanceUrl as string | undefined,
-          audience: options.audience as string | undefined,
-          allowLoginHosts: options.allowLoginHost as string[],
-          type: options.type as 'salesforce' | 'datacloud',
-          dataspace: options.dataspace as string | undefined,
+          ...loginInputOf(options, command),
           alias: options.alias as string | undefined,
           jwtKeyFile: options.jwtKeyFile as string | undefined,
           jwtKeyEnv: options.jwtKeyEnv as string,
