@@ -191,8 +191,13 @@ describe('authorize (platform mode)', () => {
   it('SIGINT while waiting: exit 130, says the authorization was created and not settled', async () => {
     sandbox.state.configure({ settleDelayMs: 'never' });
     const child = execa(process.execPath, [BIN, ...authorize('my_org', keys[0]!)], { env: { PATH: process.env.PATH, COLUMNS: '10000', ...platformEnv(sandbox) }, extendEnv: false, reject: false });
-    // Without a terminal nothing is printed while it waits (heartbeats come after 10 s): watch the sandbox.
-    while (sandbox.state.authorizations.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Without a terminal nothing is printed while it waits (heartbeats come after 10 s): watch the
+    // sandbox for the first poll, a GET after the create (so the run has the POST's answer).
+    const polled = () => {
+      const created = sandbox.requestLog.findIndex((entry) => entry.route === 'applink.create');
+      return created !== -1 && sandbox.requestLog.slice(created + 1).some((entry) => entry.route === 'applink.get');
+    };
+    while (!polled()) await new Promise((resolve) => setTimeout(resolve, 20));
     child.kill('SIGINT');
     const result = await child;
     bin.record(String(result.stdout), String(result.stderr));

@@ -45,8 +45,13 @@ async function interrupt(args: string[], signal: 'SIGINT' | 'SIGTERM', trigger: 
 describe('interrupting authorize', () => {
   it('SIGTERM while waiting: exit 143, says it was created and not settled; the sandbox holds it, still authorizing', async () => {
     sandbox.state.configure({ settleDelayMs: 'never' });
-    // Without a terminal nothing is printed while it waits: the first poll is the trigger.
-    const result = await interrupt(authorize(keys[0]!), 'SIGTERM', { request: (route) => route === 'applink.get' });
+    // Without a terminal nothing is printed while it waits: the first poll is the trigger, the first
+    // GET after the create (authorize also reads the name before its POST).
+    const firstPoll = () => {
+      const created = sandbox.requestLog.findIndex((entry) => entry.route === 'applink.create');
+      return created !== -1 && sandbox.requestLog.slice(created + 1).some((entry) => entry.route === 'applink.get');
+    };
+    const result = await interrupt(authorize(keys[0]!), 'SIGTERM', { request: firstPoll });
     expect(result.exitCode).toBe(143);
     const [stored] = sandbox.state.authorizations;
     expect(result.stderr).toContain(`Error: Interrupted (SIGTERM) while authorizing. Authorization sig_org was created (id ${stored!.id}) and had not settled; check it with applink-jwt info sig_org -a acme-app.\nFix: It is safe to run the same command again (add --replace if the authorization now exists).\n(ERR_TERMINATED, exit 143)`);
