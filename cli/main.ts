@@ -8,6 +8,7 @@ import { debugEnabled, scanCliFlags } from './cli-mode.js';
 import { sleep, type Deps, type Runner } from './deps.js';
 import { ExitCode } from './errors.js';
 import { runCli } from './program.js';
+import { PROXY_VARIABLES } from './proxy-variables.js';
 import { createHttpLog, createProgress } from './progress.js';
 import { redactingWriter, SecretRegistry } from './redact.js';
 import { terminalSafe } from './terminal-text.js';
@@ -19,7 +20,7 @@ import { terminalSafe } from './terminal-text.js';
 const secrets = new SecretRegistry();
 for (const name of ['HEROKU_API_KEY', 'HEROKU_APPLINK_TOKEN', 'JWT_PRIVATE_KEY']) secrets.add(process.env[name]);
 // Proxy credentials (http://user:password@proxy:3128) are secrets too: messages show the proxy as http://***@proxy.
-for (const name of ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY']) {
+for (const name of PROXY_VARIABLES) {
   const match = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(process.env[name]?.trim() ?? '');
   if (match) for (const part of match[1]!.split(':')) secrets.add(decodeURIComponentSafely(part));
 }

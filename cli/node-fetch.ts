@@ -21,6 +21,7 @@
  */
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { ProxyChoice } from './proxy.js';
+import { PROXY_VARIABLES } from './proxy-variables.js';
 
 type FetchInit = NonNullable<Parameters<typeof globalThis.fetch>[1]>;
 
@@ -95,8 +96,6 @@ export function localhostLookup(_hostname: string, options: { all?: boolean; fam
   else done(null, addresses[0]!.address, addresses[0]!.family);
 }
 
-/** The variables that may configure a proxy: proxy.ts is loaded only when one is set. */
-const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'];
 
 export interface NodeFetchOptions {
   /** The environment to read proxy variables from (main.ts passes `process.env`). */

@@ -12,8 +12,6 @@
  * set, so a run without a proxy never pays for it.
  */
 
-/** The variable names that may configure a proxy (node-fetch checks these before loading this module). */
-export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
 
 export interface ProxyChoice {
   /** The proxy URL (http:), credentials included: never print it, use {@link describeProxy}. */
