@@ -151,6 +151,7 @@ const SERVICE_NAMES: Record<keyof SandboxUrls, string> = {
   login: 'Salesforce login host',
   instance: 'Org instance (My Domain)',
   datacloud: 'Data Cloud tenant',
+  circleci: 'CircleCI API (contexts)',
 };
 
 function startedText(sandbox: Sandbox, document: SandboxStartedDocument): string {

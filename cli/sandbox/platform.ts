@@ -1,14 +1,16 @@
 /**
  * The Heroku Platform API double: the five calls the AppLink plugin makes to find the add-on
  * (applink-api.md §1.3 and §8): the app, its add-ons, its add-on attachments, its config vars, and
- * the add-on's SSO payload. Every call needs the API version in `Accept`
+ * the add-on's SSO payload; and the two a rotation makes (docs/reference/rotation-contracts.md):
+ * `PATCH /apps/{app}/config-vars`, which creates a release, and `GET /apps/{app}/releases`.
+ * Every call needs the API version in `Accept`
  * (`application/vnd.heroku+json; version=3`; the SSO call `version=3.sdk`) and
  * `Authorization: Bearer <HEROKU_API_KEY>`.
  */
 import { createHash } from 'node:crypto';
 import { timestampSeconds } from './ids.js';
 import { bearerToken, header, json, route, type Reply, type Route, type RouteContext, type SandboxRequest } from './routing.js';
-import type { Addon, HerokuApp, SandboxState } from './state.js';
+import type { Addon, HerokuApp, HerokuRelease, SandboxState } from './state.js';
 
 /** Heroku's own bodies for these errors. */
 export const UNAUTHORIZED_BODY = { id: 'unauthorized', message: 'Invalid credentials provided.' };
@@ -22,6 +24,12 @@ export const NOT_ACCEPTABLE_BODY = {
   id: 'not_acceptable',
   message: "Please specify a version along with Heroku's API MIME type. For example, `Accept: application/vnd.heroku+json; version=3`.",
 };
+/** The answer when the user lacks the app permission a call needs (the message as the Heroku CLI shows it). */
+export function forbiddenBody(appName: string) {
+  return { id: 'forbidden', message: `You do not have access to the app ${appName}.` };
+}
+/** The answer to a config-vars body that is not an object of names to strings or null (*choice* of text). */
+export const INVALID_PARAMS_ID = 'invalid_params';
 /** The Platform API's answer to a path (or verb) it does not serve. */
 export const ENDPOINT_NOT_FOUND_BODY = {
   id: 'not_found',
@@ -160,6 +168,49 @@ const configVars: AppHandler = (app, _request, { state, urls }) => {
   return json(200, vars);
 };
 
+/**
+ * `PATCH /apps/{app}/config-vars`: a JSON object of names (`^\w+$`) to a string (set) or null
+ * (remove). Needs the `deploy` permission (403 `forbidden`); creates a release; answers the
+ * whole set, as GET does.
+ */
+const updateConfigVars: AppHandler = (app, request, context) => {
+  if (!app.permissions.includes('deploy')) return json(403, forbiddenBody(app.name));
+  if (request.jsonInvalid) return json(400, { id: 'bad_request', message: 'The request body is not valid JSON.' });
+  const body = request.json;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return json(422, { id: INVALID_PARAMS_ID, message: 'The request body must be a JSON object of config var names to values (a string, or null to remove).' });
+  }
+  const changes = body as Record<string, unknown>;
+  for (const [name, value] of Object.entries(changes)) {
+    if (!/^\w+$/.test(name)) return json(422, { id: INVALID_PARAMS_ID, message: `Invalid config var name: ${JSON.stringify(name)}.` });
+    if (value !== null && typeof value !== 'string') return json(422, { id: INVALID_PARAMS_ID, message: `The value of ${name} must be a string, or null to remove it.` });
+  }
+  if (Object.keys(changes).length > 0) context.state.updateConfigVars(app.id, changes as Record<string, string | null>);
+  return configVars(app, request, context);
+};
+
+function releaseBody(app: HerokuApp, release: HerokuRelease, state: SandboxState) {
+  const stamp = timestampSeconds(release.createdAtMs);
+  return {
+    addon_plan_names: [],
+    app: ref(app),
+    created_at: stamp,
+    current: release === app.releases.at(-1),
+    description: release.description,
+    eligible_for_rollback: true,
+    id: release.id,
+    output_stream_url: null,
+    slug: null,
+    status: 'succeeded',
+    updated_at: stamp,
+    user: { email: state.herokuEmail, id: ownerId(state) },
+    version: release.version,
+  };
+}
+
+/** `GET /apps/{app}/releases`: oldest first, as Heroku lists them without a `Range`. */
+const listReleases: AppHandler = (app, _request, { state }) => json(200, app.releases.map((release) => releaseBody(app, release, state)));
+
 /** The add-on SSO payload (`Accept: application/vnd.heroku+json; version=3.sdk`), add-on by id or name. */
 const addonSso: AppHandler = (app, request, { state, urls, now }) => {
   const addon = state.addonsOfApp(app.id).find((a) => a.id === request.params.addon || a.name === request.params.addon);
@@ -195,6 +246,8 @@ export function platformRoutes(): Route[] {
     route('platform', 'GET', '/apps/:app/addons', 'platform.addons', withApp(listAddons)),
     route('platform', 'GET', '/apps/:app/addon-attachments', 'platform.attachments', withApp(listAttachments)),
     route('platform', 'GET', '/apps/:app/config-vars', 'platform.config-vars', withApp(configVars)),
+    route('platform', 'PATCH', '/apps/:app/config-vars', 'platform.config-vars.update', withApp(updateConfigVars)),
+    route('platform', 'GET', '/apps/:app/releases', 'platform.releases', withApp(listReleases)),
     route('platform', 'GET', '/apps/:app/addons/:addon/sso', 'platform.sso', withApp(addonSso, SSO_VERSIONS)),
   ];
 }

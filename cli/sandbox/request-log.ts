@@ -6,8 +6,8 @@
 
 export const REDACTED = '[REDACTED]';
 
-/** Headers whose values are secrets (bearer tokens, the add-on SSO payload, cookies). */
-const SECRET_HEADERS = new Set(['authorization', 'x-addon-sso', 'cookie', 'proxy-authorization']);
+/** Headers whose values are secrets (bearer tokens, CircleCI's token, the add-on SSO payload, cookies). */
+const SECRET_HEADERS = new Set(['authorization', 'x-addon-sso', 'cookie', 'proxy-authorization', 'circle-token']);
 
 /** Body fields whose values are secrets (keys, assertions, tokens). */
 const SECRET_FIELDS = new Set([
@@ -20,6 +20,8 @@ const SECRET_FIELDS = new Set([
   'client_secret',
   'password',
   'certificate',
+  // A CircleCI context variable's value (PUT .../environment-variable/{name}): the CI secret.
+  'value',
 ]);
 
 export interface LoggedRequest {

@@ -36,10 +36,10 @@ export interface Reply {
  * The services the sandbox plays. With separate hosts each has its own loopback address (all on
  * one port) and answers only its own routes; with one host, one address answers them all.
  */
-export type SandboxService = 'platform' | 'applink' | 'login' | 'instance' | 'datacloud';
+export type SandboxService = 'platform' | 'applink' | 'login' | 'instance' | 'datacloud' | 'circleci';
 
-/** The services in address order: `platform` on 127.0.0.1, `applink` on 127.0.0.2, and so on. */
-export const SANDBOX_SERVICES: readonly SandboxService[] = ['platform', 'applink', 'login', 'instance', 'datacloud'];
+/** The services in address order: `platform` on 127.0.0.1, `applink` on 127.0.0.2, and so on (`circleci` on 127.0.0.6). */
+export const SANDBOX_SERVICES: readonly SandboxService[] = ['platform', 'applink', 'login', 'instance', 'datacloud', 'circleci'];
 
 /** The origin (`http://127.0.0.N:<port>`, no trailing slash) of each service. */
 export type SandboxUrls = Record<SandboxService, string>;

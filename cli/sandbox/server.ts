@@ -6,7 +6,8 @@
  *
  * Hosts: each service has its own loopback address, all on one port (the official plugin builds
  * the AppLink URL from `HEROKU_HOST` by replacing the hostname alone): platform 127.0.0.1, applink
- * 127.0.0.2, login 127.0.0.3, instance 127.0.0.4, datacloud 127.0.0.5. Each host answers only its
+ * 127.0.0.2, login 127.0.0.3, instance 127.0.0.4, datacloud 127.0.0.5, and the CircleCI API v2
+ * (contexts) 127.0.0.6. Each host answers only its
  * own routes; another route gets that host's own 404, as in production. Where only 127.0.0.1 can
  * be bound (macOS without aliases), or with `hosts: 'shared'`, every service shares 127.0.0.1.
  *
@@ -19,14 +20,17 @@
  *   with `?client_id=...` (`curl --data-binary @server.crt`); `client_id` defaults to the first
  *   external client app.
  * - `GET /__sandbox/health`: `{"ok": true}`.
+ * - `GET /__sandbox/circleci/variables`: every CircleCI context with its variables' names,
+ *   timestamps, SHA-256 of the value and (for a private key) its fingerprint; never a value.
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { APPLINK_ERRORS, applinkRoutes, AuthorizationJobs, INTERNAL_HEADER } from './applink.js';
+import { CIRCLECI_ERRORS, circleciRoutes, variablesReport } from './circleci.js';
 import { echoOfSecrets, withEcho } from './echo.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { randomUUID } from './ids.js';
-import { addonApiUrl, ENDPOINT_NOT_FOUND_BODY, platformRoutes } from './platform.js';
+import { addonApiUrl, ENDPOINT_NOT_FOUND_BODY, platformRoutes, UNAUTHORIZED_BODY } from './platform.js';
 import { redactBodyFields, redactHeaders, type LoggedRequest } from './request-log.js';
 import { bearerToken, json, matchRoute, route, SANDBOX_SERVICES, type Reply, type Route, type RouteContext, type SandboxRequest, type SandboxService, type SandboxUrls } from './routing.js';
 import { salesforceNotFound, salesforceRoutes } from './salesforce.js';
@@ -92,6 +96,8 @@ export interface Sandbox {
 }
 
 const FAULT_BODIES: Record<number, { id: string; message: string }> = {
+  401: UNAUTHORIZED_BODY,
+  403: { id: 'forbidden', message: 'You do not have access to this app.' },
   429: { id: 'rate_limit', message: 'Your account reached the API rate limit. Please wait a few minutes before making new requests' },
   500: { id: 'server_error', message: 'Internal server error' },
   502: { id: 'bad_gateway', message: 'Bad gateway' },
@@ -99,9 +105,12 @@ const FAULT_BODIES: Record<number, { id: string; message: string }> = {
   504: { id: 'gateway_timeout', message: 'Gateway timeout' },
 };
 
-function faultReply(status: number, retryAfterSeconds?: number): Reply {
+/** An injected error in the answering service's shape: CircleCI's `{message}`, Heroku's `{id, message}`. */
+function faultReply(status: number, retryAfterSeconds: number | undefined, service: SandboxService | undefined): Reply {
+  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+  if (service === 'circleci') return json(status, status === 401 ? CIRCLECI_ERRORS.unauthorized : { message: FAULT_BODIES[status]?.message ?? http.STATUS_CODES[status] ?? 'Error' }, headers);
   const body = FAULT_BODIES[status] ?? { id: 'error', message: http.STATUS_CODES[status] ?? 'Error' };
-  return json(status, body, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) });
+  return json(status, body, headers);
 }
 
 function serialise(reply: Reply): { headers: Record<string, string>; body: Buffer } {
@@ -120,6 +129,8 @@ function notFoundReply(service: SandboxService | undefined, method: string, path
     case 'instance':
     case 'datacloud':
       return salesforceNotFound(service);
+    case 'circleci':
+      return json(404, CIRCLECI_ERRORS.notFound);
     default: {
       const message = `No sandbox route for ${method} ${path}`;
       return methodMismatch ? json(405, { id: 'method_not_allowed', message }) : json(404, { id: 'not_found', message });
@@ -165,6 +176,7 @@ function controlRoutes(state: SandboxState): Route[] {
       }
       return json(200, { client_id: clientId, registered: true });
     }),
+    route(SANDBOX_SERVICES, 'GET', '/__sandbox/circleci/variables', 'control.circleci-variables', () => json(200, variablesReport(state.circleci))),
   ];
 }
 
@@ -187,7 +199,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   let urls: SandboxUrls = Object.fromEntries(SANDBOX_SERVICES.map((service) => [service, ''])) as SandboxUrls;
   const jobs = new AuthorizationJobs(state, () => urls.login, now);
-  const routes = [...controlRoutes(state), ...salesforceRoutes(), ...platformRoutes(), ...applinkRoutes(jobs)];
+  const routes = [...controlRoutes(state), ...salesforceRoutes(), ...platformRoutes(), ...applinkRoutes(jobs), ...circleciRoutes()];
   const faults = new FaultInjector();
   const requestLog: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -271,7 +283,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     if (plan.before) {
-      return send(res, withHeaders(faultReply(plan.before.kind === 'status' ? plan.before.status : 429, plan.before.kind === 'rate-limit' ? plan.before.retryAfterSeconds : undefined)), finish, echo);
+      return send(res, withHeaders(faultReply(plan.before.kind === 'status' ? plan.before.status : 429, plan.before.kind === 'rate-limit' ? plan.before.retryAfterSeconds : undefined, service)), finish, echo);
     }
     let reply: Reply;
     if (!('route' in match)) {
@@ -284,7 +296,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         reply = json(500, { id: 'server_error', message: `Sandbox error: ${(error as Error).message}` });
       }
     }
-    if (plan.after?.kind === 'status') return send(res, withHeaders(faultReply(plan.after.status)), finish, echo);
+    if (plan.after?.kind === 'status') return send(res, withHeaders(faultReply(plan.after.status, undefined, service)), finish, echo);
     reply = withHeaders(reply);
     if (plan.after?.kind === 'reset') {
       // Mid-response: the status line, headers and half the body go out, then the connection is reset.
@@ -415,6 +427,9 @@ export function sandboxEnv(state: SandboxState, urls: SandboxUrls): Record<strin
     break;
   }
   env.SF_LOGIN_URL = urls.login;
+  // The CircleCI API v2 base URL (https://circleci.com/api/v2 in production) and its token.
+  env.CIRCLECI_API_URL = `${urls.circleci}/api/v2`;
+  env.CIRCLE_TOKEN = state.circleci.token;
   const eca = state.externalClientApps[0];
   if (eca) {
     env.SF_CLIENT_ID = eca.consumerKey;

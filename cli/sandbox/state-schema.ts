@@ -86,6 +86,7 @@ const schema = {
           name: string,
           id: string,
           configVars: { type: 'object', additionalProperties: { type: 'string' } },
+          permissions: { type: 'array', items: { enum: ['view', 'deploy', 'operate', 'manage'] } },
           addons: {
             type: 'array',
             items: {
@@ -105,6 +106,34 @@ const schema = {
                     required: ['name'],
                     properties: { name: string, app: string, token: string },
                   },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    circleci: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        token: string,
+        organizations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['slug'],
+            properties: {
+              slug: string,
+              id: string,
+              contexts: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['name'],
+                  properties: { name: string, id: string, variables: { type: 'object', additionalProperties: { type: 'string' } } },
                 },
               },
             },

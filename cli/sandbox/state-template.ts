@@ -65,6 +65,8 @@ apps:
   - name: acme-app
     # id: 0b5d2a3e-6f0c-4f36-9d3e-2a1c5b7e9f01
     # configVars: { LOG_LEVEL: debug }
+    # What HEROKU_API_KEY's user may do; without deploy, PATCH config-vars answers 403 forbidden.
+    # permissions: [view, deploy, operate, manage]
     addons:
       - name: applink-sandbox-1
         # id: 5c8e1f2a-3b4d-4e6f-8a9b-0c1d2e3f4a5b
@@ -75,4 +77,18 @@ apps:
         # to attach to (optional; default: this one); token: the add-on token (default: random).
         attachments:
           - name: HEROKU_APPLINK
+
+# The CircleCI API v2 contexts double (its own host; CIRCLECI_API_URL is printed).
+circleci:
+  # The Circle-Token it accepts (optional; default: random per start; printed as CIRCLE_TOKEN).
+  # token: CCIPAT_sandbox_0123456789abcdef
+  organizations:
+    # gh/<org>, bb/<org> or circleci/<uuid> (the owner-slug of GET /api/v2/context).
+    - slug: gh/acme
+      # id: 4f7c1e2a-9b3d-4c5e-8f6a-1b2c3d4e5f60
+      contexts:
+        - name: applink-jwt
+          # id: 8d2e4f6a-1b3c-4d5e-9f7a-2b4c6d8e0f12
+          # Variables already set (name: value); the API never returns values.
+          # variables: { SF_USERNAME: ci@acme.example }
 `;

@@ -6,6 +6,7 @@
  */
 import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { CircleciState, DEFAULT_CIRCLECI_INPUT, valueDigest, type CircleciInput } from './circleci.js';
 import { isSalesforceId, randomSecret, randomUUID, sequentialId, toId18 } from './ids.js';
 
 export type OrgType = 'production' | 'sandbox';
@@ -110,11 +111,20 @@ export interface AddonInput {
   attachments?: AttachmentInput[];
 }
 
+/** A Heroku team member's app permissions; changing config vars needs `deploy`. */
+export type HerokuAppPermission = 'view' | 'deploy' | 'operate' | 'manage';
+export const HEROKU_APP_PERMISSIONS: readonly HerokuAppPermission[] = ['view', 'deploy', 'operate', 'manage'];
+
 export interface HerokuAppInput {
   name: string;
   /** UUID; generated when absent. */
   id?: string;
   configVars?: Record<string, string>;
+  /**
+   * What `HEROKU_API_KEY`'s user may do on the app (default all four). Without `deploy`,
+   * `PATCH /apps/{app}/config-vars` answers 403 `forbidden`.
+   */
+  permissions?: HerokuAppPermission[];
   addons?: AddonInput[];
 }
 
@@ -129,6 +139,8 @@ export interface SandboxStateInput {
   settings?: SandboxSettingsInput;
   orgs?: OrgInput[];
   apps?: HerokuAppInput[];
+  /** The CircleCI contexts API double: its token, organizations, contexts and their variables. */
+  circleci?: CircleciInput;
 }
 
 export interface SandboxSettings {
@@ -174,6 +186,17 @@ export interface HerokuApp {
   id: string;
   name: string;
   configVars: Record<string, string>;
+  permissions: HerokuAppPermission[];
+  /** The app's releases, oldest first (v1 when it was created; one more per config var change). */
+  releases: HerokuRelease[];
+  createdAtMs: number;
+}
+
+/** A release of an app: what a config var change creates (and what restarts its dynos). */
+export interface HerokuRelease {
+  id: string;
+  version: number;
+  description: string;
   createdAtMs: number;
 }
 
@@ -266,6 +289,7 @@ export const DEFAULT_STATE_INPUT: SandboxStateInput = {
     },
   ],
   apps: [{ name: 'acme-app', addons: [{ name: 'applink-sandbox-1', attachments: [{ name: 'HEROKU_APPLINK' }] }] }],
+  circleci: DEFAULT_CIRCLECI_INPUT,
 };
 
 /** Heroku's app name rule: 3-30 characters, lower-case letters, digits and dashes, a letter first. */
@@ -334,9 +358,13 @@ export class SandboxState {
   readonly authorizations: Authorization[] = [];
   /** Tokens the Salesforce double issued, by value. */
   readonly tokens = new Map<string, IssuedToken>();
+  /** The CircleCI contexts API double's state. */
+  circleci: CircleciState;
   private sequence = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.circleci = new CircleciState(now);
+  }
 
   /** Builds a state from the input shape (already schema-checked by the caller, or typed). */
   static fromInput(input: SandboxStateInput, now: () => number = Date.now): SandboxState {
@@ -348,6 +376,7 @@ export class SandboxState {
     // Apps first, add-ons second: an attachment may point at an app listed later.
     for (const app of input.apps ?? []) state.addApp({ ...app, addons: [] });
     for (const app of input.apps ?? []) for (const addon of app.addons ?? []) state.addAddon(app.name, addon);
+    state.circleci = CircleciState.fromInput(input.circleci, now);
     return state;
   }
 
@@ -457,12 +486,32 @@ export class SandboxState {
       id: input.id ?? randomUUID(),
       name: input.name,
       configVars: { ...(input.configVars ?? {}) },
+      permissions: [...(input.permissions ?? HEROKU_APP_PERMISSIONS)],
+      releases: [],
       createdAtMs: this.now(),
     };
+    app.releases.push({ id: randomUUID(), version: 1, description: 'Initial release', createdAtMs: app.createdAtMs });
     if (this.apps.some((other) => other.id === app.id)) throw stateError(`Heroku app id ${app.id} is used by two apps.`);
     this.apps.push(app);
     for (const addon of input.addons ?? []) this.addAddon(app.name, addon);
     return app;
+  }
+
+  /**
+   * Sets (string) or removes (null) config vars of an app, as `PATCH /apps/{app}/config-vars`
+   * does, and creates the release that restarts the app (`Set A, B config vars`, `Remove C config
+   * vars`). Returns that release.
+   */
+  updateConfigVars(appNameOrId: string, changes: Record<string, string | null>): HerokuRelease {
+    const app = this.requireApp(appNameOrId);
+    const set = Object.keys(changes).filter((name) => changes[name] !== null);
+    const removed = Object.keys(changes).filter((name) => changes[name] === null);
+    for (const name of set) app.configVars[name] = changes[name]!;
+    for (const name of removed) delete app.configVars[name];
+    const description = [set.length > 0 ? `Set ${set.join(', ')} config vars` : '', removed.length > 0 ? `Remove ${removed.join(', ')} config vars` : ''].filter(Boolean).join('; ');
+    const release: HerokuRelease = { id: randomUUID(), version: (app.releases.at(-1)?.version ?? 0) + 1, description, createdAtMs: this.now() };
+    app.releases.push(release);
+    return release;
   }
 
   /** Adds an add-on owned by `appNameOrId`, with its attachments (default `HEROKU_APPLINK` on that app). */
@@ -562,6 +611,10 @@ export class SandboxState {
       })),
       users: this.users.map((user) => ({ username: user.username, active: user.active })),
       addons: this.addons.map((addon) => ({ id: addon.id, name: addon.name, state: addon.state, attachments: addon.attachments.map((a) => a.name) })),
+      apps: this.apps.map((app) => ({ name: app.name, configVars: { ...app.configVars }, releases: app.releases.length })),
+      circleciVariables: this.circleci.contexts.flatMap((context) =>
+        context.variables.map((variable) => ({ context: context.name, variable: variable.name, sha256: valueDigest(variable.value), updatedAtMs: variable.updatedAtMs })),
+      ),
     });
   }
 
@@ -600,6 +653,10 @@ export interface SandboxSnapshot {
   externalClientApps: Array<{ consumerKey: string; certificateFingerprint: string | null; preAuthorized: string[] }>;
   users: Array<{ username: string; active: boolean }>;
   addons: Array<{ id: string; name: string; state: string; attachments: string[] }>;
+  /** Each app's own config vars and how many releases it has. */
+  apps: Array<{ name: string; configVars: Record<string, string>; releases: number }>;
+  /** Each CircleCI context variable: the SHA-256 of its value (`SHA256:<base64>`), never the value. */
+  circleciVariables: Array<{ context: string; variable: string; sha256: string; updatedAtMs: number }>;
 }
 
 function checkedId(id: string, keyPrefix: string, what: string): string {

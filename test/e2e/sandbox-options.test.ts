@@ -68,7 +68,7 @@ describe('--env-out', () => {
     const text = await waitForFile(envFile, child);
     const env = exportsOf(text);
     expect(text.split('\n')[0]).toMatch(/^# applink-jwt sandbox environment: /);
-    expect(Object.keys(env).sort()).toEqual(['HEROKU_API_KEY', 'HEROKU_API_URL', 'HEROKU_APP', 'HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID', 'HEROKU_APP_NAME', 'HEROKU_HOST', 'SF_CLIENT_ID', 'SF_LOGIN_URL', 'SF_USERNAME']);
+    expect(Object.keys(env).sort()).toEqual(['CIRCLECI_API_URL', 'CIRCLE_TOKEN', 'HEROKU_API_KEY', 'HEROKU_API_URL', 'HEROKU_APP', 'HEROKU_APPLINK_API_URL', 'HEROKU_APPLINK_TOKEN', 'HEROKU_APP_ID', 'HEROKU_APP_NAME', 'HEROKU_HOST', 'SF_CLIENT_ID', 'SF_LOGIN_URL', 'SF_USERNAME']);
     expect(env.HEROKU_APP).toBe('my-app');
     expect((await stat(envFile)).mode & 0o777).toBe(0o600);
     // Ready means ready: the first request after the file appears is answered.

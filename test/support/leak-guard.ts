@@ -55,8 +55,8 @@ export function expectNoSecrets(texts: readonly string[], secrets: Secrets): voi
 /**
  * Secrets found by their shape, for output whose secrets the test cannot know (they were made
  * inside the process under test, as in `applink-jwt demo`): PEM armour, a long base64 run (a key
- * body without armour), an access token (`<org id>!<secret>`), the sandbox's Heroku and add-on
- * tokens, a JWT (an assertion or a Data Cloud token).
+ * body without armour), an access token (`<org id>!<secret>`), the sandbox's Heroku, add-on and
+ * CircleCI tokens, a JWT (an assertion or a Data Cloud token).
  */
 export function findSecretShapes(texts: readonly string[]): string[] {
   const shapes: Array<[string, RegExp]> = [
@@ -65,6 +65,7 @@ export function findSecretShapes(texts: readonly string[]): string[] {
     ['an access token (<org id>!<secret>)', /00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{8,}/],
     ['the sandbox HEROKU_API_KEY', /HRKU-sandbox-[0-9a-f]{8,}/],
     ['an add-on token', /applink-sandbox-[0-9a-f]{16,}/],
+    ['the sandbox CIRCLE_TOKEN', /CCIPAT_sandbox_[0-9a-f]{16,}/],
     ['an assertion or JWT', /eyJ[A-Za-z0-9_-]{10,}\.eyJ/],
   ];
   return texts.flatMap((text, index) => shapes.filter(([, pattern]) => pattern.test(text)).map(([name]) => `${name} in text #${index}`));

@@ -30,6 +30,7 @@ describe('runSandbox', () => {
         `  Salesforce login host     http://127.0.0.3:${port}`,
         `  Org instance (My Domain)  http://127.0.0.4:${port}`,
         `  Data Cloud tenant         http://127.0.0.5:${port}`,
+        `  CircleCI API (contexts)   http://127.0.0.6:${port}`,
       ].join('\n'),
     );
     const url = `http://127.0.0.1:${port}`;
@@ -38,7 +39,8 @@ describe('runSandbox', () => {
     expect(out).toContain(`export HEROKU_HOST='${url}'`);
     expect(out).toContain(`export SF_LOGIN_URL='${loginUrl}'`);
     expect(out).toMatch(new RegExp(`^export HEROKU_APPLINK_API_URL='http://127\\.0\\.0\\.2:${port}/addons/[0-9a-f-]{36}'$`, 'm'));
-    for (const name of ['HEROKU_API_KEY', 'HEROKU_APP', 'HEROKU_APP_NAME', 'HEROKU_APP_ID', 'HEROKU_APPLINK_TOKEN', 'SF_CLIENT_ID', 'SF_USERNAME']) {
+    expect(out).toContain(`export CIRCLECI_API_URL='http://127.0.0.6:${port}/api/v2'`);
+    for (const name of ['HEROKU_API_KEY', 'HEROKU_APP', 'HEROKU_APP_NAME', 'HEROKU_APP_ID', 'HEROKU_APPLINK_TOKEN', 'SF_CLIENT_ID', 'SF_USERNAME', 'CIRCLE_TOKEN']) {
       expect(out).toMatch(new RegExp(`^export ${name}='[^']+'$`, 'm'));
     }
     expect(out).toContain('# Register the certificate of your key with the external client app 3MVG9sandbox.AcmeAppLinkCI.ConsumerKey:');
@@ -58,7 +60,7 @@ describe('runSandbox', () => {
     const document = (JSON.parse(line!) as { result: SandboxStartedDocument }).result;
     expect(document.env.HEROKU_API_URL).toBe(document.url);
     expect(document.hosts).toBe('separate');
-    expect(document.urls).toEqual({ platform: document.url, applink: document.url.replace('127.0.0.1', '127.0.0.2'), login: document.url.replace('127.0.0.1', '127.0.0.3'), instance: document.url.replace('127.0.0.1', '127.0.0.4'), datacloud: document.url.replace('127.0.0.1', '127.0.0.5') });
+    expect(document.urls).toEqual({ platform: document.url, applink: document.url.replace('127.0.0.1', '127.0.0.2'), login: document.url.replace('127.0.0.1', '127.0.0.3'), instance: document.url.replace('127.0.0.1', '127.0.0.4'), datacloud: document.url.replace('127.0.0.1', '127.0.0.5'), circleci: document.url.replace('127.0.0.1', '127.0.0.6') });
     expect(document.certificateRegistration).toEqual({ route: `${document.urls.login}/__sandbox/certificates`, clientId: '3MVG9sandbox.AcmeAppLinkCI.ConsumerKey', registered: false });
     stop('SIGTERM');
     expect((await running).json).toEqual({ event: 'stopped', signal: 'SIGTERM', requests: 0 });

@@ -30,6 +30,7 @@ const HOST_404: Record<SandboxService, unknown> = {
   login: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }],
   instance: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }],
   datacloud: { error: 'NOT_FOUND', message: 'The requested resource does not exist' },
+  circleci: { message: 'Not found' },
 };
 
 /** A concrete path for a route template (the version segment `v62.0`, the type `salesforce`, every other parameter `x`). */
@@ -46,17 +47,19 @@ describe('one host per service', () => {
       login: `http://127.0.0.3:${sandbox.port}`,
       instance: `http://127.0.0.4:${sandbox.port}`,
       datacloud: `http://127.0.0.5:${sandbox.port}`,
+      circleci: `http://127.0.0.6:${sandbox.port}`,
     });
     const env = sandbox.env();
-    expect([env.HEROKU_API_URL, env.HEROKU_HOST, new URL(env.HEROKU_APPLINK_API_URL!).origin, env.SF_LOGIN_URL]).toEqual([sandbox.urls.platform, sandbox.urls.platform, sandbox.urls.applink, sandbox.urls.login]);
+    expect([env.HEROKU_API_URL, env.HEROKU_HOST, new URL(env.HEROKU_APPLINK_API_URL!).origin, env.SF_LOGIN_URL, env.CIRCLECI_API_URL]).toEqual([sandbox.urls.platform, sandbox.urls.platform, sandbox.urls.applink, sandbox.urls.login, `${sandbox.urls.circleci}/api/v2`]);
   });
 
   it("answers every route on every wrong host with that host's 404", async () => {
     const served = sandbox.routes.filter((route) => !route.name.startsWith('control.'));
     expect(served.map((route) => route.name).sort()).toEqual([
       'applink.create', 'applink.delete', 'applink.get', 'applink.list',
+      'circleci.context', 'circleci.contexts', 'circleci.variable.put', 'circleci.variables',
       'datacloud.query',
-      'platform.addons', 'platform.app', 'platform.attachments', 'platform.config-vars', 'platform.sso',
+      'platform.addons', 'platform.app', 'platform.attachments', 'platform.config-vars', 'platform.config-vars.update', 'platform.releases', 'platform.sso',
       'salesforce.a360', 'salesforce.identity', 'salesforce.query', 'salesforce.token', 'salesforce.userinfo',
     ]);
     const send = (method: string, url: string) => call(method, url, { headers: platformHeaders(sandbox), ...(method === 'GET' ? {} : { json: {} }) });
@@ -163,7 +166,7 @@ describe('Accept: the Platform API version', () => {
 describe('one shared host', () => {
   it('falls back to the first address when another cannot be bound (EADDRNOTAVAIL), and says why', async () => {
     // 192.0.2.1 (TEST-NET-1) is on no interface here: binding it fails the way 127.0.0.2 does on macOS.
-    const shared = await startSandbox({ addresses: ['127.0.0.1', '192.0.2.1', '127.0.0.3', '127.0.0.4', '127.0.0.5'] });
+    const shared = await startSandbox({ addresses: ['127.0.0.1', '192.0.2.1', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'] });
     try {
       expect(shared.separateHosts).toBe(false);
       expect(shared.sharedReason).toBe('this system has no loopback address beside 127.0.0.1 (192.0.2.1: EADDRNOTAVAIL)');

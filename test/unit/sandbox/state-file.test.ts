@@ -71,6 +71,8 @@ describe('loadStateFile', () => {
         SF_LOGIN_URL: sandbox.urls.login,
         SF_CLIENT_ID: '3MVG9fixture.Acme.ConsumerKey',
         SF_USERNAME: 'ci@acme.example',
+        CIRCLECI_API_URL: `${sandbox.urls.circleci}/api/v2`,
+        CIRCLE_TOKEN: sandbox.state.circleci.token,
       });
     } finally {
       await sandbox.close();
@@ -187,6 +189,8 @@ describe('typed input and the state API', () => {
       externalClientApps: [{ consumerKey: 'k', certificateFingerprint: keyFingerprint(a.key), preAuthorized: ['u@o.example'] }],
       users: [{ username: 'u@o.example', active: false }],
       addons: [],
+      apps: [],
+      circleciVariables: [],
     });
   });
 });
