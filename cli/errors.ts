@@ -16,7 +16,7 @@ export const ExitCode = {
   input: 3,
   /** Salesforce refused the JWT bearer exchange (or the Data Cloud exchange). */
   salesforce: 4,
-  /** The Heroku Platform API or the AppLink API refused a request, or the add-on could not be resolved. */
+  /** The Heroku Platform API, the AppLink API or the CircleCI API refused a request, or the add-on could not be resolved. */
   heroku: 5,
   /** The authorization ended `failed` or `disconnected`. */
   authorizationFailed: 6,

@@ -6,7 +6,7 @@
 import type { Deps, SecretSink } from './deps.js';
 import { InputError, InterruptedError, NetworkError, TimeoutError } from './errors.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RetryPolicy {
   /** Total attempts, the first one included (1 = no retry). */

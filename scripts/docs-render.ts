@@ -9,6 +9,7 @@
 import type { Command, Option } from 'commander';
 import YAML from 'yaml';
 import { APPLINK_ERRORS } from '../cli/applink/catalogue.js';
+import { CIRCLECI_ERRORS } from '../cli/circleci/catalogue.js';
 import type { Deps } from '../cli/deps.js';
 import { GENERAL_ERRORS, SALESFORCE_INPUT_ERRORS, type CatalogueEntry } from '../cli/error-catalogue.js';
 import { KEY_CATALOGUE, renderKeyCatalogue, type KeyErrorParams, type KeyProblem } from '../cli/keys/errors.js';
@@ -181,6 +182,12 @@ export function renderTroubleshooting(): string {
     'From `APPLINK_ERRORS` (cli/applink/catalogue.ts). The CLI\'s `Fix:` line names the app, add-on and developer name of the run.',
     '',
     table(catalogueHeader, catalogueRows(APPLINK_ERRORS)),
+    '',
+    '### CircleCI API (rotate: the CI secret)',
+    '',
+    'From `CIRCLECI_ERRORS` (cli/circleci/catalogue.ts). Other answers (5xx, 429, a body of the wrong shape) are the general `ERR_SERVICE_UNAVAILABLE`, `ERR_UNEXPECTED_STATUS` and `ERR_BAD_RESPONSE`.',
+    '',
+    table(catalogueHeader, catalogueRows(CIRCLECI_ERRORS)),
     '',
     '### Network, signals, sandbox and internal errors',
     '',

@@ -8,6 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { APPLINK_ERRORS } from '../../cli/applink/catalogue.js';
+import { CIRCLECI_ERRORS } from '../../cli/circleci/catalogue.js';
 import { GENERAL_ERRORS, SALESFORCE_INPUT_ERRORS } from '../../cli/error-catalogue.js';
 import { ExitCode } from '../../cli/errors.js';
 import { KEY_CATALOGUE } from '../../cli/keys/errors.js';
@@ -15,7 +16,7 @@ import { SALESFORCE_ERRORS } from '../../cli/salesforce/catalogue.js';
 import { ROOT } from '../support/harness.js';
 
 /** Files that define catalogues (their codes are data, not raise sites). */
-const CATALOGUE_FILES = ['cli/applink/catalogue.ts', 'cli/error-catalogue.ts', 'cli/keys/errors.ts', 'cli/salesforce/catalogue.ts'];
+const CATALOGUE_FILES = ['cli/applink/catalogue.ts', 'cli/circleci/catalogue.ts', 'cli/error-catalogue.ts', 'cli/keys/errors.ts', 'cli/salesforce/catalogue.ts'];
 /** Directories under cli/ that raise no CLI error codes (none today; orb tooling lives in scripts/orb). */
 const SKIPPED_DIRS: string[] = [];
 /** Codes in cli/ that belong to something else. */
@@ -47,13 +48,14 @@ const catalogues: Record<string, string[]> = {
   SALESFORCE_ERRORS: [...new Set(SALESFORCE_ERRORS.map((entry) => entry.code))],
   KEY_CATALOGUE: Object.keys(KEY_CATALOGUE),
   APPLINK_ERRORS: APPLINK_ERRORS.map((entry) => entry.code),
+  CIRCLECI_ERRORS: CIRCLECI_ERRORS.map((entry) => entry.code),
   SALESFORCE_INPUT_ERRORS: SALESFORCE_INPUT_ERRORS.map((entry) => entry.code),
   GENERAL_ERRORS: GENERAL_ERRORS.map((entry) => entry.code),
 };
 const exitOf = new Map<string, number>([
   ...SALESFORCE_ERRORS.map((entry) => [entry.code, entry.exitCode] as const),
   ...Object.entries(KEY_CATALOGUE).map(([code, entry]) => [code, entry.kind === 'input' ? 3 : entry.kind === 'failure' ? 9 : 0] as const),
-  ...[...APPLINK_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS].map((entry) => [entry.code, entry.exitCode] as const),
+  ...[...APPLINK_ERRORS, ...CIRCLECI_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS].map((entry) => [entry.code, entry.exitCode] as const),
 ]);
 
 async function raiseSites(): Promise<{ codes: Map<string, string[]>; sites: Array<{ file: string; code: string; exitCode: number; how: string }> }> {
@@ -89,7 +91,7 @@ describe('error catalogues', () => {
 
   it('hold no AppLink or general entry that cli/ never raises', async () => {
     const { codes } = await raiseSites();
-    const stale = [...catalogues.APPLINK_ERRORS!, ...catalogues.SALESFORCE_INPUT_ERRORS!, ...catalogues.GENERAL_ERRORS!].filter((code) => !codes.has(code));
+    const stale = [...catalogues.APPLINK_ERRORS!, ...catalogues.CIRCLECI_ERRORS!, ...catalogues.SALESFORCE_INPUT_ERRORS!, ...catalogues.GENERAL_ERRORS!].filter((code) => !codes.has(code));
     expect(stale).toEqual([]);
   });
 
@@ -103,7 +105,7 @@ describe('error catalogues', () => {
   });
 
   it('are plain data with a title, cause and fix for every entry', () => {
-    for (const entry of [...APPLINK_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS]) {
+    for (const entry of [...APPLINK_ERRORS, ...CIRCLECI_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS]) {
       expect(entry.code).toMatch(/^ERR_[A-Z0-9_]+$/);
       expect(entry.title.length).toBeGreaterThan(3);
       expect(entry.cause).toMatch(/\.$/);
