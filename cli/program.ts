@@ -30,6 +30,15 @@ function parseInteger(name: string, min: number, max: number) {
   };
 }
 
+function parseSeconds(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new InvalidArgumentError(`${name} must be a number of seconds, got "${raw}".`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${value}.`);
+    return value;
+  };
+}
+
 function addKeyOptions(command: Command): Command {
   return command
     .option('--jwt-key-file <path>', 'read the RSA private key from this file (- for standard input)')
@@ -306,6 +315,108 @@ Examples:
           yes: Boolean(options.yes),
           confirm: options.confirm as string | undefined,
           ignoreMissing: Boolean(options.ignoreMissing),
+          json: Boolean(options.json),
+        }),
+      ),
+    );
+
+  addAppOptions(program.command('rotate').description('rotate the key without downtime: blue/green over two external client apps (slots A and B), switching the app through a config var'))
+    .option('--base-name <name>', 'the slots\' authorizations are <name>_a and <name>_b')
+    .option('--authorization-a <developer-name>', 'developer name of slot A\'s authorization (default <base-name>_a)')
+    .option('--authorization-b <developer-name>', 'developer name of slot B\'s authorization (default <base-name>_b)')
+    .option('--eca-a <name>', 'slot A\'s external client app: the name of its global OAuth settings (ExtlClntAppGlobalOauthSettings)')
+    .option('--eca-b <name>', 'slot B\'s external client app')
+    .option('--config-var <name>', 'config var the app reads the authorization\'s developer name from (which slot is active)', 'APPLINK_AUTH_NAME')
+    .addOption(envOption('--username <username>', 'Salesforce username pre-authorized in both apps', 'SF_USERNAME'))
+    .addOption(envOption('-l, --login-url <url>', 'Salesforce login URL', 'SF_LOGIN_URL').default('https://login.salesforce.com'))
+    .option('--instance-url <url>', 'alias of --login-url (the sf CLI\'s name)')
+    .addOption(new Option('--login <url>', 'alias of --login-url').hideHelp())
+    .addOption(envOption('--audience <url>', 'audience (aud) of the assertion; default: the login URL origin', 'SF_AUDIENCE_URL'))
+    .option('--allow-login-host <host>', 'allow a login host outside Salesforce domains (a custom domain)', collect, [] as string[])
+    .option('--admin-token-env <name>', 'environment variable holding an admin access token for the Metadata API deploy', 'SF_ADMIN_ACCESS_TOKEN')
+    .addOption(envOption('--admin-instance-url <url>', 'instance URL that admin token is for', 'SF_ADMIN_INSTANCE_URL'))
+    .option('--admin-command <command>', 'instead: a command printing sf org display --json output (run without a shell)')
+    .option('--circleci-context <name>', 'CircleCI context whose variables get the new key and client id (step 6; skipped without it)')
+    .option('--circleci-owner-slug <slug>', 'owner of that context, such as gh/acme')
+    .option('--circleci-key-variable <name>', 'context variable that holds the private key', 'JWT_PRIVATE_KEY')
+    .option('--circleci-client-id-variable <name>', 'context variable that holds the consumer key (none: leave it)', 'SF_CLIENT_ID')
+    .option('--circleci-token-env <name>', 'environment variable holding the CircleCI API token', 'CIRCLE_TOKEN')
+    .addOption(envOption('--circleci-url <url>', 'CircleCI API v2 base URL (default https://circleci.com/api/v2)', 'CIRCLECI_API_URL'))
+    .option('--state-dir <dir>', 'keep the new key (mode 0600) and the progress here, so a second run resumes')
+    .option('--plan', 'print every step and what it would change; change nothing', false)
+    .option('--single-slot', 'one ECA: swap its certificate in place (downtime; needs --yes and --eca)', false)
+    .option('--eca <name>', 'the one external client app of --single-slot')
+    .option('-y, --yes', 'accept the downtime of --single-slot', false)
+    .option('--keep-old', 'leave the old authorization (skip step 7; remove it later)', false)
+    .option('--grace <seconds>', 'wait this long after the switch before removing the old authorization', parseInteger('--grace', 0, 86_400), 60)
+    .option('--check-command <command>', 'run this after the switch (no shell; the config var is in its environment); a non-zero exit stops the rotation')
+    .addOption(new Option('--key-bits <bits>', 'RSA key size').choices(['2048', '3072', '4096']).default('4096'))
+    .option('--key-days <days>', 'certificate validity in days', parseInteger('--key-days', 1, 3650), 365)
+    .option('--deploy-timeout <seconds>', 'how long to wait for each Metadata API deploy', parseInteger('--deploy-timeout', 1, 7200), 600)
+    .option('--propagation-timeout <seconds>', 'how long to wait until Salesforce accepts the new key', parseInteger('--propagation-timeout', 1, 7200), 900)
+    .option('--poll-interval <seconds>', 'pause between login attempts while waiting (decimals allowed)', parseSeconds('--poll-interval', 0.05, 600), 10)
+    .option('--timeout <seconds>', 'how long to wait for the new authorization to settle', parseInteger('--timeout', 1, 3600), 120)
+    .option('--json', 'print the report of every step as JSON', false)
+    .addHelpText('after', `
+Steps: 1 generate the key pair; 2 deploy its certificate to the idle slot's ECA (validate-only
+first; the consumer key must not change); 3 poll the JWT bearer login until Salesforce accepts it;
+4 create the idle slot's AppLink authorization; 5 set the config var the app reads (a release);
+6 update the CircleCI context; 7 after --grace, remove the old authorization. Each step checks
+what is in effect before it acts, so running the same command again resumes. Until step 7 the old
+slot is untouched: to roll back, set the config var back. The active slot is the one the config
+var names. Secrets come from the environment only: HEROKU_API_KEY (or heroku login), the admin
+token (--admin-token-env) or --admin-command, CIRCLE_TOKEN.
+
+Examples:
+  $ applink-jwt rotate -a my-app --base-name my_org --eca-a AppLink_A --eca-b AppLink_B --plan
+  $ applink-jwt rotate -a my-app --base-name my_org --eca-a AppLink_A --eca-b AppLink_B \\
+      --admin-command "sf org display --target-org admin --json" --state-dir .rotation
+  $ applink-jwt rotate -a my-app --base-name my_org --eca-a AppLink_A --eca-b AppLink_B \\
+      --circleci-context applink --circleci-owner-slug gh/acme --json
+  $ applink-jwt rotate -a my-app --base-name my_org --single-slot --eca AppLink --yes
+`)
+    .action(
+      action(
+        async () => (await import('./commands/rotate.js')).runRotate,
+        (options: Record<string, unknown>, command: Command) => ({
+          app: options.app as string | undefined,
+          remote: options.remote as string | undefined,
+          addon: options.addon as string | undefined,
+          baseName: options.baseName as string | undefined,
+          authorizationA: options.authorizationA as string | undefined,
+          authorizationB: options.authorizationB as string | undefined,
+          ecaA: options.ecaA as string | undefined,
+          ecaB: options.ecaB as string | undefined,
+          eca: options.eca as string | undefined,
+          configVar: options.configVar as string,
+          username: options.username as string | undefined,
+          loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
+          login: options.login as string | undefined,
+          instanceUrl: options.instanceUrl as string | undefined,
+          audience: options.audience as string | undefined,
+          allowLoginHosts: options.allowLoginHost as string[],
+          adminTokenEnv: options.adminTokenEnv as string,
+          adminInstanceUrl: options.adminInstanceUrl as string | undefined,
+          adminCommand: options.adminCommand as string | undefined,
+          circleciContext: options.circleciContext as string | undefined,
+          circleciOwnerSlug: options.circleciOwnerSlug as string | undefined,
+          circleciKeyVariable: options.circleciKeyVariable as string,
+          circleciClientIdVariable: options.circleciClientIdVariable as string,
+          circleciTokenEnv: options.circleciTokenEnv as string,
+          circleciUrl: options.circleciUrl as string | undefined,
+          stateDir: options.stateDir as string | undefined,
+          plan: Boolean(options.plan),
+          singleSlot: Boolean(options.singleSlot),
+          yes: Boolean(options.yes),
+          keepOld: Boolean(options.keepOld),
+          graceMs: (options.grace as number) * 1000,
+          checkCommand: options.checkCommand as string | undefined,
+          keyBits: Number(options.keyBits),
+          keyDays: options.keyDays as number,
+          deployTimeoutMs: (options.deployTimeout as number) * 1000,
+          propagationTimeoutMs: (options.propagationTimeout as number) * 1000,
+          pollIntervalMs: Math.round((options.pollInterval as number) * 1000),
+          timeoutMs: (options.timeout as number) * 1000,
           json: Boolean(options.json),
         }),
       ),

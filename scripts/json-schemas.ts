@@ -109,6 +109,13 @@ function envelope(command: string, result: Schema, statuses: number[] = [0]): Sc
   };
 }
 
+const slot = (description: string): Schema =>
+  object(description, {
+    slot: string('A or B.', { enum: ['A', 'B'] }),
+    authorization: string('Developer name of its AppLink authorization.'),
+    eca: string("Name of its external client app's global OAuth settings."),
+  });
+
 const file = object('A written file.', { path: string('Path as given.'), mode: string('Permission bits, such as 0600.') });
 
 /** Every command's schema, by command line (`keys generate`). */
@@ -234,6 +241,42 @@ export const COMMAND_SCHEMAS: Record<string, Schema> = {
       steps: array(object('One step.', { step: string('What it did.'), result: string('What came out.'), durationMs: integer('How long it took.') }), 'The steps.'),
       totalMs: integer('How long the demo took.'),
     }),
+  ),
+  rotate: envelope(
+    'rotate',
+    object(
+      'The rotation: every step with its status and what it changed (or with --plan would change). A failed run has the same report under error.details.rotation, and error.details.failedStep.',
+      {
+        app: string('The Heroku app.'),
+        configVar: string('The config var the app reads the active authorization from.'),
+        mode: string('blue-green (two ECAs) or single-slot (one ECA, downtime).', { enum: ['blue-green', 'single-slot'] }),
+        plan: boolean('--plan: nothing was changed.'),
+        resumed: boolean('Continued the rotation recorded in --state-dir.'),
+        from: slot('The slot the app read before: its authorization is removed by step 7.'),
+        to: slot('The slot rotated to: its ECA got the new certificate, its authorization the new key.'),
+        certificateFingerprint: nullable(string('SHA-256 fingerprint of the new certificate (null with --plan).')),
+        steps: array(
+          object(
+            'One step.',
+            {
+              number: integer('1 to 7.'),
+              id: string('Step id.', { enum: ['generate-key', 'deploy-certificate', 'wait-for-login', 'create-authorization', 'switch-app', 'update-ci', 'remove-old-authorization'] }),
+              title: string('What the step does.'),
+              status: string('done (this run), already-done (found in effect), planned (--plan), skipped, failed, not-reached.', { enum: ['done', 'already-done', 'planned', 'skipped', 'failed', 'not-reached'] }),
+              changes: array({ type: 'string' }, 'What it changed (or would change), one sentence each; never a secret.'),
+              note: string('Why it was skipped or found done, or what it found.'),
+            },
+            ['note'],
+          ),
+          'The seven steps, in order.',
+        ),
+        complete: boolean('Every step is done or skipped.'),
+        inEffect: array({ type: 'string' }, 'What is in effect outside this machine.'),
+        rollback: array({ type: 'string' }, 'How to undo what is in effect (empty with --plan).'),
+        downtime: string('--single-slot: the downtime, stated up front.'),
+      },
+      ['downtime'],
+    ),
   ),
   version: envelope('version', object('The version.', { version: string('applink-jwt version.') })),
 };

@@ -33,7 +33,7 @@ describe('generated documentation', () => {
   });
 
   it('has an option table for every command of the program', () => {
-    expect([...programCommands().keys()].sort()).toEqual(['authorize', 'demo', 'info', 'keys check', 'keys generate', 'list', 'remove', 'sandbox', 'verify', 'version']);
+    expect([...programCommands().keys()].sort()).toEqual(['authorize', 'demo', 'info', 'keys check', 'keys generate', 'list', 'remove', 'rotate', 'sandbox', 'verify', 'version']);
   });
 
   it('lists every orb command, job, executor, parameter and example', async () => {
