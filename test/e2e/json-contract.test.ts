@@ -89,6 +89,13 @@ describe('--json output against docs/schemas', () => {
     await expectValid('remove', ['remove', 'json_org', '-a', app, '--yes'], env, { status: 0 });
   });
 
+  it('rotate: every input problem at once (status 3), before any request', async () => {
+    const before = sandbox.requestLog.length;
+    const problems = await expectValid('rotate', ['rotate', '-a', sandbox.env().HEROKU_APP!], platformEnv(sandbox), { status: 3 });
+    expect(problems.error!.code).toBe('ERR_INPUT_PROBLEMS');
+    expect(sandbox.requestLog.length).toBe(before);
+  });
+
   it('usage errors (exit 2) are the failure envelope, with nothing on stderr', async () => {
     for (const [schema, args] of [
       ['verify', ['verify', '--type', 'oracle']],
