@@ -5,8 +5,15 @@
  * Stryker's jest runner (ESM through --experimental-vm-modules) tested about 0.5 mutants a second,
  * its vitest runner about 1.5. Globs, so a test renamed or added beside these is picked up; a
  * mutated module without a test here shows up as "no coverage".
+ * Key fixtures are made once per test runner process and copied after that (test/fixtures/keys).
  */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+const keyFixtureCache = join(tmpdir(), `applink-jwt-key-fixture-cache-${process.pid}`);
+process.on('exit', () => rmSync(keyFixtureCache, { recursive: true, force: true }));
 
 export default defineConfig({
   resolve: { alias: { '@jest/globals': 'vitest' } },
@@ -14,12 +21,13 @@ export default defineConfig({
     include: [
       'test/unit/salesforce/{login-url,assertion,preflight}.test.ts',
       'test/unit/applink/{hosts,target,authorization,jwt-authorization}.test.ts',
-      'test/unit/keys/{load,decode,errors}.test.ts',
+      'test/unit/keys/{load,decode,errors,certificate}.test.ts',
       'test/unit/{shown-input,error-secrets}.test.ts',
       'test/unit/**/{redact,output}*.test.ts',
       'test/unit/mutation/*.test.ts',
     ],
     environment: 'node',
+    env: { APPLINK_JWT_TEST_KEY_FIXTURE_CACHE: keyFixtureCache },
     testTimeout: 30000,
   },
 });

@@ -13,12 +13,12 @@ export type DecodedKey =
       label: string;
       /** Canonical PEM: LF line ends, body wrapped at 64 characters, encryption headers kept. */
       pem: string;
-      /** The block as given (after unescaping), when it needed no repair. */
+      /** The block as given (after unescaping), when it needed no repair and is not encrypted. */
       original?: string;
       encrypted: boolean;
       repairs: string[];
     }
-  | { encoding: 'der'; der: Buffer; repairs: string[] };
+  | { encoding: 'der'; der: Buffer; original?: undefined; repairs: string[] };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -49,8 +49,9 @@ export function derLengthStatus(der: Buffer): 'ok' | 'short' | 'bad' {
   return der.length < offset + length ? 'short' : 'ok';
 }
 
+/** `body` is never empty here (an empty body is refused before). */
 function wrap64(body: string): string {
-  return body.match(/.{1,64}/g)?.join('\n') ?? '';
+  return body.match(/.{1,64}/g)!.join('\n');
 }
 
 const NOT_RSA_LABELS: Record<string, string> = {
@@ -64,22 +65,19 @@ const NOT_RSA_LABELS: Record<string, string> = {
  * certificate input.
  */
 export function decodeKeyInput(input: Buffer | string, source: string): DecodedKey {
-  if (Buffer.isBuffer(input) && input.length > 0 && isBinary(input)) {
+  if (Buffer.isBuffer(input) && isBinary(input)) {
     return { encoding: 'der', der: input, repairs: [] };
   }
   const text = Buffer.isBuffer(input) ? input.toString('utf8') : input;
-  return decodeText(text, source, [], 0);
+  return decodeText(text, source, []);
 }
 
-function decodeText(input: string, source: string, repairs: string[], depth: number): DecodedKey {
-  let text = input;
-  if (text.startsWith('\uFEFF')) {
-    text = text.slice(1);
-    repairs.push('UTF-8 byte order mark removed');
-  }
-  text = text.trim();
+function decodeText(input: string, source: string, repairs: string[]): DecodedKey {
+  // trim() removes a byte order mark as it does white space.
+  if (input.startsWith('\uFEFF')) repairs.push('UTF-8 byte order mark removed');
+  let text = input.trim();
   if (text.length >= 2 && (text[0] === '"' || text[0] === "'") && text.endsWith(text[0]!)) {
-    text = text.slice(1, -1).trim();
+    text = text.slice(1, -1);
     repairs.push('surrounding quotes removed');
   }
   if (/\\[nr]/.test(text)) {
@@ -94,13 +92,13 @@ function decodeText(input: string, source: string, repairs: string[], depth: num
   if (text === '') throw keyError('ERR_KEY_EMPTY', { source });
   if (text.includes('-----BEGIN ')) return decodePem(text, source, repairs);
 
-  const compact = text.replace(/\s+/g, '');
-  if (depth === 0 && BASE64.test(compact) && compact.length % 4 !== 1) {
+  const compact = text.replace(/\s/g, '');
+  // Base64 never has a length of 4n + 1: such text is cut or has a stray character.
+  if (BASE64.test(compact) && compact.length % 4 !== 1) {
     const decoded = Buffer.from(compact, 'base64');
     const decodedText = decoded.toString('utf8');
-    if (decodedText.includes('-----BEGIN ')) {
-      return decodeText(decodedText, source, [...repairs, 'base64-decoded'], depth + 1);
-    }
+    // Decoded once only: the text holds a BEGIN line, so this call goes to decodePem.
+    if (decodedText.includes('-----BEGIN ')) return decodeText(decodedText, source, [...repairs, 'base64-decoded']);
     if (decoded[0] === 0x30) return { encoding: 'der', der: decoded, repairs: [...repairs, 'base64-decoded DER'] };
   }
   throw keyError('ERR_KEY_FORMAT', { source, reason: 'neither PEM, base64 nor DER' });
@@ -137,13 +135,14 @@ function decodePem(text: string, source: string, repairs: string[]): DecodedKey 
 
   let inner = block.inner;
   let headers = '';
-  const headerMatch = /^\s*Proc-Type:\s*(\S+)\s+DEK-Info:\s*(\S+)\s+/.exec(inner);
+  // A legacy encrypted PEM (RFC 1421 headers), spelled as OpenSSL reads it: one space after each colon.
+  const headerMatch = /^\s*Proc-Type: 4,ENCRYPTED\s+DEK-Info: (\S+)/.exec(inner);
   if (headerMatch) {
-    headers = `Proc-Type: ${headerMatch[1]}\nDEK-Info: ${headerMatch[2]}\n\n`;
+    headers = `Proc-Type: 4,ENCRYPTED\nDEK-Info: ${headerMatch[1]}\n\n`;
     inner = inner.slice(headerMatch[0].length);
   }
-  const encrypted = label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(headerMatch?.[1] ?? '');
-  const body = inner.replace(/\s+/g, '');
+  const encrypted = label === 'ENCRYPTED PRIVATE KEY' || headerMatch !== null;
+  const body = inner.replace(/\s/g, '');
   if (body === '') throw keyError('ERR_KEY_TRUNCATED', { source, block: `"${label}" PEM`, reason: 'the body is empty' });
   if (!BASE64.test(body)) throw keyError('ERR_KEY_FORMAT', { source, reason: `the "${label}" PEM body is not base64` });
   if (!headers) {
@@ -159,7 +158,7 @@ function decodePem(text: string, source: string, repairs: string[]): DecodedKey 
     encoding: 'pem',
     label,
     pem,
-    ...(wellFormed ? { original: block.whole.trim() } : {}),
+    ...(wellFormed && !encrypted ? { original: block.whole } : {}),
     encrypted,
     repairs,
   };

@@ -12,6 +12,7 @@ beforeAll(async () => {
   fx = await makeKeyFixtures();
   await writeFile(join(fx.dir, 'cert-crlf.pem'), `\uFEFF${fx.certificate.replace(/\n/g, '\r\n')}`);
   await writeFile(join(fx.dir, 'garbage.crt'), 'not a certificate');
+  await writeFile(join(fx.dir, 'huge.crt'), Buffer.alloc(70_000, 'A'));
 }, 60000);
 afterAll(async () => removeKeyFixtures(fx));
 
@@ -38,6 +39,7 @@ describe('readCertificate', () => {
       'Pass the certificate (server.crt) with --cert-file and the private key with --jwt-key-file; keep the private key out of places meant for certificates.',
     ],
     ['public.pem', 'ERR_CERT_FORMAT', 'Certificate file public.pem does not hold an X.509 certificate; it holds a public key.', 'Pass a PEM ("-----BEGIN CERTIFICATE-----") or DER certificate, e.g. the server.crt from `applink-jwt keys generate`.'],
+    ['huge.crt', 'ERR_CERT_TOO_LARGE', 'Certificate file huge.crt is larger than 64 KiB (70000 bytes).', 'Point --cert-file at the certificate itself (server.crt).'],
     ['/dev/zero', 'ERR_CERT_TOO_LARGE', 'Certificate file /dev/zero is larger than 64 KiB (65537 bytes).', 'Point --cert-file at the certificate itself (server.crt).'],
   ];
   it.each(failures)('rejects %s with %s', async (path, code, message, hint) => {

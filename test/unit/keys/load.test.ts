@@ -1,10 +1,11 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import * as fs from 'node:fs/promises';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { compactVerify, importSPKI } from 'jose';
 import { AppError } from '../../../cli/errors.js';
-import { loadPrivateKey, MAX_KEY_INPUT_BYTES, type LoadedKey } from '../../../cli/keys/load.js';
+import { formatMode, loadPrivateKey, MAX_KEY_INPUT_BYTES, type LoadedKey } from '../../../cli/keys/load.js';
 import type { KeySourceOptions } from '../../../cli/keys/load.js';
 import { signAssertion } from '../../../cli/salesforce/assertion.js';
 import { makeKeyFixtures, removeKeyFixtures, type KeyFixtures } from '../../fixtures/keys/key-fixtures.js';
@@ -148,6 +149,14 @@ describe('loadPrivateKey: accepted forms', () => {
       upload: 'export',
     },
     {
+      name: 'encrypted PKCS#1 with CRLF line ends turned into two spaces each',
+      options: { passphraseEnv: 'KEY_PASS' },
+      env: () => ({ JWT_PRIVATE_KEY: fx.encryptedPkcs1.trim().replace(/\n/g, '  '), KEY_PASS: fx.passphrase }),
+      format: 'encrypted-pkcs1',
+      repairs: ['line breaks restored in the PEM body'],
+      upload: 'export',
+    },
+    {
       name: 'the PEM body on one line',
       env: () => ({ JWT_PRIVATE_KEY: fx.pkcs8.replace(/\n(?!-----END)/g, '').replace('-----BEGIN PRIVATE KEY-----', '-----BEGIN PRIVATE KEY-----\n') }),
       format: 'pkcs8',
@@ -191,10 +200,29 @@ describe('loadPrivateKey: accepted forms', () => {
     expect(key.warnings).toEqual([]);
   });
 
-  it('names the source: file, variable, standard input', async () => {
-    expect((await load({ jwtKeyFile: 'pkcs8.pem' })).source).toBe('file pkcs8.pem');
-    expect((await load({}, { JWT_PRIVATE_KEY: fx.pkcs8 })).source).toBe('environment variable JWT_PRIVATE_KEY');
-    expect((await load({ jwtKeyFile: '-' }, {}, fx.pkcs8)).source).toBe('standard input');
+  it('names the source: file (with its path and mode), variable, standard input', async () => {
+    const fromFile = await load({ jwtKeyFile: 'pkcs8.pem' });
+    expect([fromFile.source, fromFile.path, fromFile.fileMode]).toEqual(['file pkcs8.pem', 'pkcs8.pem', 0o600]);
+    const fromVariable = await load({}, { JWT_PRIVATE_KEY: fx.pkcs8 });
+    expect(fromVariable.source).toBe('environment variable JWT_PRIVATE_KEY');
+    expect(fromVariable).not.toHaveProperty('path');
+    expect(fromVariable).not.toHaveProperty('fileMode');
+    const fromStdin = await load({ jwtKeyFile: '-' }, {}, fx.pkcs8);
+    expect(fromStdin.source).toBe('standard input');
+    expect(fromStdin).not.toHaveProperty('path');
+  });
+
+  it('reads a key padded to exactly the 64 KiB limit, from a file, a variable or standard input', async () => {
+    const padded = fx.pkcs8 + ' '.repeat(MAX_KEY_INPUT_BYTES - Buffer.byteLength(fx.pkcs8));
+    expect(Buffer.byteLength(padded)).toBe(MAX_KEY_INPUT_BYTES);
+    await writeFile(join(fx.dir, 'padded.pem'), padded, { mode: 0o600 });
+    for (const key of [await load({ jwtKeyFile: 'padded.pem' }), await load({}, { JWT_PRIVATE_KEY: padded }), await load({ jwtKeyFile: '-' }, {}, padded)]) {
+      await expectFixtureKey(key);
+    }
+  });
+
+  it('shows a file mode as four octal digits', () => {
+    expect([formatMode(0o644), formatMode(0o044), formatMode(0o004), formatMode(0o100640)]).toEqual(['0644', '0044', '0004', '0640']);
   });
 
   it('reports the file mode and warns when group or others can read the key file', async () => {
@@ -464,5 +492,98 @@ describe('loadPrivateKey: rejections', () => {
     expect(error.exitCode).toBe(3);
     if (hint !== undefined) expect(error.hint).toBe(hint);
     else expect(error.hint).toEqual(expect.any(String));
+  });
+});
+
+describe('loadPrivateKey: more rejections', () => {
+  it.each([
+    ['Ed448', () => generateKeyPairSync('ed448').privateKey, 'an Ed448'],
+    ['RSA-PSS', () => generateKeyPairSync('rsa-pss', { modulusLength: 1024 }).privateKey, 'an RSA-PSS'],
+    ['X25519', () => generateKeyPairSync('x25519').privateKey, 'an X25519'],
+    ['X448', () => generateKeyPairSync('x448').privateKey, 'an X448'],
+    // @types/node does not list 'dh', which Node supports.
+    ['Diffie-Hellman', () => (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })('dh', { group: 'modp14' }).privateKey, 'a Diffie-Hellman'],
+  ])('names an %s key as not RSA', async (_name, make, described) => {
+    const pem = make().export({ type: 'pkcs8', format: 'pem' }) as string;
+    const error = await failure({}, { JWT_PRIVATE_KEY: pem });
+    expect([error.code, error.message]).toEqual(['ERR_KEY_NOT_RSA', `The environment variable JWT_PRIVATE_KEY holds ${described} key; Salesforce's JWT bearer flow needs RSA (2048 bits or more).`]);
+  });
+
+  it('says a PEM whose body is DER but not a key does not parse', async () => {
+    const error = await failure({}, { JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n' });
+    expect([error.code, error.message]).toEqual(['ERR_KEY_FORMAT', 'The environment variable JWT_PRIVATE_KEY does not hold a private key in a known form (the "PRIVATE KEY" PEM does not parse).']);
+  });
+
+  it('names a DER public key (SPKI or PKCS#1) as not private', async () => {
+    const publicKey = createPublicKey(fx.pkcs8);
+    await writeFile(join(fx.dir, 'public.der'), publicKey.export({ type: 'spki', format: 'der' }));
+    await writeFile(join(fx.dir, 'rsa-public.der'), publicKey.export({ type: 'pkcs1', format: 'der' }));
+    for (const file of ['public.der', 'rsa-public.der']) {
+      const error = await failure({ jwtKeyFile: file });
+      expect([error.code, error.message]).toEqual(['ERR_KEY_NOT_PRIVATE', `The file ${file} holds a public key (DER), not a private key.`]);
+    }
+  });
+
+  it('refuses an encrypted DER key with the wrong passphrase, and an empty passphrase variable', async () => {
+    const wrong = await failure({ jwtKeyFile: 'encrypted-pkcs8.der', passphraseEnv: 'KEY_PASS' }, { KEY_PASS: 'wrong' });
+    expect([wrong.code, wrong.message]).toEqual(['ERR_KEY_PASSPHRASE_WRONG', 'The passphrase in environment variable KEY_PASS does not decrypt the file encrypted-pkcs8.der.']);
+    const empty = await failure({ passphraseEnv: 'KEY_PASS' }, { JWT_PRIVATE_KEY: fx.encryptedPkcs8, KEY_PASS: '' });
+    expect([empty.code, empty.message]).toEqual([
+      'ERR_KEY_PASSPHRASE_REQUIRED',
+      'The environment variable JWT_PRIVATE_KEY holds an encrypted key, and environment variable KEY_PASS (named by --passphrase-env) is not set or is empty.',
+    ]);
+  });
+
+  it("keeps OpenSSL's error code as the cause, and nothing of the key or the passphrase", async () => {
+    const passphrase = 'wrong-passphrase-42';
+    for (const [options, env] of [
+      [{ passphraseEnv: 'KEY_PASS' }, { JWT_PRIVATE_KEY: fx.encryptedPkcs8, KEY_PASS: passphrase }],
+      [{ jwtKeyFile: 'encrypted-pkcs8.der', passphraseEnv: 'KEY_PASS' }, { KEY_PASS: passphrase }],
+      [{}, { JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMAMCAQA=\n-----END PRIVATE KEY-----\n' }],
+    ] as const) {
+      const cause = await load(options, env).then(
+        () => undefined,
+        (error: AppError) => error.cause as Error,
+      );
+      expect(cause?.message).toMatch(/^OpenSSL could not read the key \(ERR_OSSL_[A-Z_]+\)$/);
+    }
+  });
+
+  it('says why a key file cannot be opened', async () => {
+    const notDirectory = await failure({ jwtKeyFile: 'pkcs8.pem/server.key' });
+    expect([notDirectory.code, notDirectory.message]).toEqual(['ERR_KEY_FILE_NOT_FOUND', 'Key file pkcs8.pem/server.key cannot be read (ENOTDIR).']);
+    const codeless = await loadPrivateKey(
+      { jwtKeyEnv: 'JWT_PRIVATE_KEY', jwtKeyFile: 'server.key' },
+      testDeps({ cwd: fx.dir, fs: { ...fs, open: async () => Promise.reject(new Error('no such thing')) } }),
+    ).then(
+      () => {
+        throw new Error('expected loadPrivateKey to fail');
+      },
+      (error: AppError) => error,
+    );
+    expect([codeless.code, codeless.message]).toEqual(['ERR_KEY_FILE_NOT_FOUND', 'Key file server.key cannot be read (unreadable).']);
+  });
+
+  it('closes the key file it opened, whether it reads it or refuses it', async () => {
+    await writeFile(join(fx.dir, 'large.pem'), Buffer.alloc(MAX_KEY_INPUT_BYTES + 1, 'A'));
+    const closed: string[] = [];
+    const countingFs = {
+      ...fs,
+      open: (async (path: string, flags: string) => {
+        const handle = await fs.open(path, flags);
+        const close = handle.close.bind(handle);
+        handle.close = async () => {
+          closed.push(path.slice(fx.dir.length + 1));
+          await close();
+        };
+        return handle;
+      }) as typeof fs.open,
+    };
+    const deps = testDeps({ cwd: fx.dir, fs: countingFs });
+    await loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', jwtKeyFile: 'pkcs8.pem' }, deps);
+    for (const jwtKeyFile of ['large.pem', '.']) {
+      await expect(loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', jwtKeyFile }, deps)).rejects.toThrow(AppError);
+    }
+    expect(closed).toEqual(['pkcs8.pem', 'large.pem', '']);
   });
 });
