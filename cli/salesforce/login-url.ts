@@ -20,6 +20,10 @@ export const SALESFORCE_DOMAINS = [
 
 const LOOPBACK_NAMES = new Set(['[::1]', '::1', 'localhost']);
 
+/** Lightning Experience and Setup hosts of a My Domain: Salesforce issues no tokens there. */
+const LIGHTNING_SUFFIX = '.lightning.force.com';
+const SETUP_SUFFIX = '.my.salesforce-setup.com';
+
 export interface LoginUrlOptions {
   /** Hosts outside Salesforce's domains the user allowed (`--allow-login-host`), exact or `*.example.com`. */
   allowLoginHosts?: string[];
@@ -54,7 +58,8 @@ export function isAllowedHost(hostname: string, allowLoginHosts: readonly string
   return allowLoginHosts.some((entry) => {
     const allowed = entry.trim().toLowerCase().replace(/\.$/, '');
     if (allowed.startsWith('*.')) return host.endsWith(allowed.slice(1));
-    return allowed !== '' && host === allowed;
+    // A URL's host is never empty, so an empty entry matches nothing.
+    return host === allowed;
   });
 }
 
@@ -64,8 +69,9 @@ export function isAllowedHost(hostname: string, allowLoginHosts: readonly string
  * @throws InputError `ERR_ALLOW_LOGIN_HOST_INVALID`.
  */
 export function checkAllowedHostEntry(entry: string): void {
-  if (/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+\.?$/i.test(entry.trim()) && entry.trim() !== '') return;
-  const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(entry.trim())?.[1];
+  const text = entry.trim();
+  if (/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+\.?$/i.test(text)) return;
+  const host = parseUrl(text)?.hostname;
   throw new InputError('ERR_ALLOW_LOGIN_HOST_INVALID', `--allow-login-host ${showInput(entry)} is not a host name.`, {
     hint: host ? `Give the host alone: --allow-login-host ${host}` : 'Give a host name such as login.example.com, or *.example.com for its sub-domains.',
   });
@@ -75,17 +81,22 @@ export function checkAllowedHostEntry(entry: string): void {
  * Where a secret may be sent: the reason it may not, or `undefined` when it may. Loopback may use
  * http; any other host needs https and must be a Salesforce host or an allowed one.
  */
-export function refusalReason(url: URL, allowLoginHosts: readonly string[] = []): string | undefined {
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `it uses ${url.protocol.replace(/:$/, '')}, not https`;
+export function refusalReason(url: URL, allowLoginHosts: readonly string[]): string | undefined {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `it uses ${url.protocol.slice(0, -1)}, not https`;
   if (isLoopbackHost(url.hostname)) return undefined;
   if (url.protocol !== 'https:') return 'it uses http, and only loopback hosts may (the assertion and tokens must not travel in clear text)';
   if (isSalesforceHost(url.hostname) || isAllowedHost(url.hostname, allowLoginHosts)) return undefined;
   return `${url.hostname} is not a Salesforce host (${SALESFORCE_DOMAINS.map((d) => `*.${d}`).join(', ')})`;
 }
 
-/** The URL with any user name or password removed, for messages. */
+/** The text with the user name and password of any URL in it removed, for messages. */
 function redactUserinfo(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1');
+  return raw.replace(/:\/\/[^/?#@]*@/g, '://');
+}
+
+/** The URL `text` holds, or `undefined`. */
+function parseUrl(text: string): URL | undefined {
+  return URL.canParse(text) ? new URL(text) : undefined;
 }
 
 /** Input text shown in a message: trimmed to a reasonable length, control characters escaped. */
@@ -109,16 +120,12 @@ export function parseLoginUrl(raw: string, options: LoginUrlOptions = {}): Parse
   allowLoginHosts.forEach(checkAllowedHostEntry);
   const text = raw.trim();
   const example = 'https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com';
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
-    const bareHost = /^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?\/?$/i.test(text);
+  const url = parseUrl(text);
+  // An http(s) URL always has a host name (the URL parser refuses one without).
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    const bareHost = /^([a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?)\/?$/i.exec(text)?.[1];
     throw new InputError('ERR_LOGIN_URL_INVALID', `${flag} ${showInput(raw)} is not an https URL.`, {
-      hint: bareHost ? `Add the scheme: ${flag} https://${text.replace(/\/$/, '')}` : `Give the login URL with its scheme, such as ${example}.`,
+      hint: bareHost ? `Add the scheme: ${flag} https://${bareHost}` : `Give the login URL with its scheme, such as ${example}.`,
     });
   }
   if (url.username !== '' || url.password !== '') {
@@ -127,14 +134,14 @@ export function parseLoginUrl(raw: string, options: LoginUrlOptions = {}): Parse
     });
   }
   const host = url.hostname.toLowerCase();
-  if (host.endsWith('.lightning.force.com')) {
-    const myDomain = `https://${host.replace(/\.lightning\.force\.com$/, '.my.salesforce.com')}`;
+  if (host.endsWith(LIGHTNING_SUFFIX)) {
+    const myDomain = `https://${host.slice(0, -LIGHTNING_SUFFIX.length)}.my.salesforce.com`;
     throw new InputError('ERR_LOGIN_URL_LIGHTNING', `${flag} ${url.origin} is a Lightning Experience host; Salesforce does not issue tokens there.`, {
       hint: `Use the My Domain login URL: ${flag} ${myDomain}`,
     });
   }
-  if (host.endsWith('.my.salesforce-setup.com')) {
-    const myDomain = `https://${host.replace(/\.my\.salesforce-setup\.com$/, '.my.salesforce.com')}`;
+  if (host.endsWith(SETUP_SUFFIX)) {
+    const myDomain = `https://${host.slice(0, -SETUP_SUFFIX.length)}.my.salesforce.com`;
     throw new InputError('ERR_LOGIN_URL_HOST', `${flag} ${url.origin} is a Salesforce Setup host; Salesforce does not issue tokens there.`, {
       hint: `Use the My Domain login URL: ${flag} ${myDomain}`,
     });
@@ -175,12 +182,7 @@ export function audienceFor(loginUrl: URL, override?: string): string {
       hint: 'Set it to one URL on one line, such as https://login.salesforce.com; the secret store or the shell may have split the value.',
     });
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
+  const url = parseUrl(text);
   if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
     throw new InputError('ERR_AUDIENCE_INVALID', `--audience (or SF_AUDIENCE_URL) ${showInput(override)} is not an https URL.`, {
       hint: 'Use the authorization server URL, such as https://login.salesforce.com, https://test.salesforce.com or your My Domain URL; or leave it out to use the login URL.',
@@ -191,5 +193,5 @@ export function audienceFor(loginUrl: URL, override?: string): string {
       hint: 'Use the authorization server URL alone, such as https://login.salesforce.com.',
     });
   }
-  return url.pathname === '/' ? url.origin : `${url.origin}${url.pathname.replace(/\/$/, '')}`;
+  return `${url.origin}${url.pathname.replace(/\/$/, '')}`;
 }

@@ -48,8 +48,8 @@ describe('derLengthStatus: how a DER SEQUENCE compares with the length it declar
 
 describe('decodeKeyInput: what the input holds', () => {
   it.each([0x00, 0x08, 0x0e, 0x1f, 0x7f])('takes bytes with control byte %d as DER, not text', (byte) => {
-    const decoded = decodeKeyInput(Buffer.from([0x30, 0x03, 0x41, 0x42, byte]), 'file key.der');
-    expect(decoded).toEqual({ encoding: 'der', der: Buffer.from([0x30, 0x03, 0x41, 0x42, byte]), repairs: [] });
+    const decoded = decodeKeyInput(Buffer.from([0x41, 0x42, byte]), 'file key.der');
+    expect(decoded).toEqual({ encoding: 'der', der: Buffer.from([0x41, 0x42, byte]), repairs: [] });
   });
 
   it('takes a PEM file with tabs, CRLF line ends, vertical tabs and form feeds as text', () => {
@@ -62,8 +62,7 @@ describe('decodeKeyInput: what the input holds', () => {
   });
 
   it('refuses base64 with a stray character or a character outside base64, even when it starts like DER', () => {
-    const base64 = pkcs8Der.toString('base64');
-    expect(base64.length % 4).toBe(0);
+    const base64 = pkcs8Der.toString('base64').slice(0, 400);
     for (const input of [`${base64}A`, `${base64.slice(0, 20)}*${base64.slice(21)}`]) {
       expect(decodeError(input)).toEqual({ code: 'ERR_KEY_FORMAT', message: `The ${SOURCE} does not hold a private key in a known form (neither PEM, base64 nor DER).` });
     }

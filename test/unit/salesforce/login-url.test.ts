@@ -41,12 +41,16 @@ describe('parseLoginUrl', () => {
     expect(url.origin).toBe('https://acme.my.salesforce.com');
     expect(warnings).toEqual(['--login-url: ignoring "/services/oauth2/token?…#…" after the host; using https://acme.my.salesforce.com.']);
     expect(parseLoginUrl('https://login.salesforce.com/').warnings).toEqual([]);
+    expect(parseLoginUrl('https://login.salesforce.com?prompt=login').warnings).toEqual(['--login-url: ignoring "/?…" after the host; using https://login.salesforce.com.']);
+    expect(parseLoginUrl('https://login.salesforce.com#main').warnings).toEqual(['--login-url: ignoring "/#…" after the host; using https://login.salesforce.com.']);
   });
 
   it('refuses text that is not a URL', () => {
     const error = caught(() => parseLoginUrl('not a url'));
     expect(error.code).toBe('ERR_LOGIN_URL_INVALID');
     expect(error.message).toBe('--login-url "not a url" is not an https URL.');
+    // A password is never quoted, wherever a URL with one sits in the value.
+    expect(caught(() => parseLoginUrl('login at https://ci:hunter22@login.salesforce.com')).message).toBe('--login-url "login at https://login.salesforce.com" is not an https URL.');
     expect(error.hint).toBe('Give the login URL with its scheme, such as https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com.');
     expect(error.exitCode).toBe(3);
   });
@@ -56,6 +60,25 @@ describe('parseLoginUrl', () => {
     expect(error.code).toBe('ERR_LOGIN_URL_INVALID');
     expect(error.message).toBe('--login "acme.my.salesforce.com" is not an https URL.');
     expect(error.hint).toBe('Add the scheme: --login https://acme.my.salesforce.com');
+  });
+
+  it.each([
+    ['  acme.my.salesforce.com/ ', 'https://acme.my.salesforce.com'],
+    ['acme.my.salesforce.com:443', 'https://acme.my.salesforce.com:443'],
+  ])('suggests the scheme for the bare host %j', (raw, suggested) => {
+    expect(caught(() => parseLoginUrl(raw)).hint).toBe(`Add the scheme: --login-url ${suggested}`);
+  });
+
+  it.each(['ftp://login.salesforce.com', 'login.salesforce.com login', 'acme.my.salesforce.com:https'])('suggests no host for %j, which is not a bare host', (raw) => {
+    expect(caught(() => parseLoginUrl(raw)).hint).toBe(
+      'Give the login URL with its scheme, such as https://login.salesforce.com, https://test.salesforce.com or https://<my-domain>.my.salesforce.com.',
+    );
+  });
+
+  it('shows at most 120 characters of a value that is not a URL', () => {
+    const words = 'not a login url '.repeat(10);
+    expect(caught(() => parseLoginUrl(words.slice(0, 120))).message).toBe(`--login-url "${words.slice(0, 120)}" is not an https URL.`);
+    expect(caught(() => parseLoginUrl(`${words}and more`)).message).toBe(`--login-url "${words.slice(0, 120)}..." is not an https URL.`);
   });
 
   it.each(['javascript:alert(1)', 'ftp://login.salesforce.com', 'file:///etc/passwd', 'localhost:4010'])('refuses the scheme of %s', (raw) => {
@@ -81,6 +104,7 @@ describe('parseLoginUrl', () => {
   it('refuses a Setup host and names the My Domain form', () => {
     const error = caught(() => parseLoginUrl('https://acme.my.salesforce-setup.com'));
     expect(error.code).toBe('ERR_LOGIN_URL_HOST');
+    expect(error.message).toBe('--login-url https://acme.my.salesforce-setup.com is a Salesforce Setup host; Salesforce does not issue tokens there.');
     expect(error.hint).toBe('Use the My Domain login URL: --login-url https://acme.my.salesforce.com');
   });
 
@@ -88,6 +112,9 @@ describe('parseLoginUrl', () => {
     const error = caught(() => parseLoginUrl('https://admin:hunter22@login.salesforce.com'));
     expect(error.code).toBe('ERR_LOGIN_URL_USERINFO');
     expect(error.message).toBe('--login-url "https://login.salesforce.com" holds a user name or password; a login URL carries neither.');
+    expect(error.hint).toBe(
+      'Remove the "user:password@" part; the username goes in --username (or SF_USERNAME), and no password is needed for the JWT bearer flow.',
+    );
     expect(error.message + error.hint).not.toContain('hunter22');
   });
 
@@ -149,14 +176,30 @@ describe('--allow-login-host entries', () => {
     expect(wildcard.hint).toBe('Give a host name such as login.example.com, or *.example.com for its sub-domains.');
     expect(caught(() => parseLoginUrl('https://login.salesforce.com', { allowLoginHosts: [''] })).code).toBe('ERR_ALLOW_LOGIN_HOST_INVALID');
   });
+
+  it.each([
+    ['https://login.acme.example', 'Give the host alone: --allow-login-host login.acme.example'],
+    [' https://login.acme.example/sso ', 'Give the host alone: --allow-login-host login.acme.example'],
+    ['login.acme.example/', 'Give a host name such as login.example.com, or *.example.com for its sub-domains.'],
+    ['login.acme.example:443', 'Give a host name such as login.example.com, or *.example.com for its sub-domains.'],
+  ])('refuses %j, which holds more than a host name', (entry, hint) => {
+    const error = caught(() => parseLoginUrl('https://login.acme.example', { allowLoginHosts: [entry] }));
+    expect([error.code, error.hint]).toEqual(['ERR_ALLOW_LOGIN_HOST_INVALID', hint]);
+  });
+
+  it('may be padded with white space', () => {
+    expect(parseLoginUrl('https://login.acme.example', { allowLoginHosts: [' login.acme.example\t'] }).url.origin).toBe('https://login.acme.example');
+  });
 });
 
 describe('refusalReason', () => {
   it('says why a destination is refused, or nothing when it is allowed', () => {
-    expect(refusalReason(new URL('https://acme.my.salesforce.com'))).toBeUndefined();
-    expect(refusalReason(new URL('http://127.0.0.1:1'))).toBeUndefined();
-    expect(refusalReason(new URL('http://acme.my.salesforce.com'))).toBe('it uses http, and only loopback hosts may (the assertion and tokens must not travel in clear text)');
-    expect(refusalReason(new URL('https://x.example'))).toBe('x.example is not a Salesforce host (*.salesforce.com, *.force.com, *.salesforce.mil, *.cloudforce.com, *.sfcrmproducts.cn, *.my.site.com)');
+    expect(refusalReason(new URL('https://acme.my.salesforce.com'), [])).toBeUndefined();
+    expect(refusalReason(new URL('http://127.0.0.1:1'), [])).toBeUndefined();
+    expect(refusalReason(new URL('http://acme.my.salesforce.com'), [])).toBe('it uses http, and only loopback hosts may (the assertion and tokens must not travel in clear text)');
+    expect(refusalReason(new URL('https://x.example'), [])).toBe('x.example is not a Salesforce host (*.salesforce.com, *.force.com, *.salesforce.mil, *.cloudforce.com, *.sfcrmproducts.cn, *.my.site.com)');
+    expect(refusalReason(new URL('ftp://login.salesforce.com'), [])).toBe('it uses ftp, not https');
+    expect(refusalReason(new URL('wss://login.salesforce.com'), ['login.salesforce.com'])).toBe('it uses wss, not https');
     expect(isSalesforceHost('salesforce.com')).toBe(false);
   });
 });
@@ -167,6 +210,33 @@ describe('audienceFor', () => {
     expect(audienceFor(new URL('https://test.salesforce.com'))).toBe('https://test.salesforce.com');
     expect(audienceFor(new URL('https://acme.my.salesforce.com'), '')).toBe('https://acme.my.salesforce.com');
     expect(audienceFor(new URL('http://127.0.0.1:4010'))).toBe('http://127.0.0.1:4010');
+  });
+
+  it('takes a blank override as none, and trims the override (a secret stored with a final newline)', () => {
+    expect(audienceFor(new URL('https://acme.my.salesforce.com'), ' \n')).toBe('https://acme.my.salesforce.com');
+    expect(audienceFor(new URL('https://acme.my.salesforce.com'), 'https://login.salesforce.com\n')).toBe('https://login.salesforce.com');
+    expect(audienceFor(new URL('http://127.0.0.3:4010'), 'http://127.0.0.3:4010')).toBe('http://127.0.0.3:4010');
+  });
+
+  it('refuses an override split by a line break, which the URL parser would silently join', () => {
+    const error = caught(() => audienceFor(new URL('https://login.salesforce.com'), 'https://login.sales\nforce.com'));
+    expect([error.code, error.message, error.hint]).toEqual([
+      'ERR_AUDIENCE_INVALID',
+      '--audience (or SF_AUDIENCE_URL) "https://login.sales\\nforce.com" holds a line break or another control character.',
+      'Set it to one URL on one line, such as https://login.salesforce.com; the secret store or the shell may have split the value.',
+    ]);
+  });
+
+  it('refuses an override with a query or a fragment, or another scheme', () => {
+    for (const override of ['https://login.salesforce.com?x=1', 'https://login.salesforce.com#x']) {
+      const error = caught(() => audienceFor(new URL('https://login.salesforce.com'), override));
+      expect([error.code, error.message, error.hint]).toEqual([
+        'ERR_AUDIENCE_INVALID',
+        `--audience (or SF_AUDIENCE_URL) "${override}" has a query or fragment; an audience has neither.`,
+        'Use the authorization server URL alone, such as https://login.salesforce.com.',
+      ]);
+    }
+    expect(caught(() => audienceFor(new URL('https://login.salesforce.com'), 'ftp://login.salesforce.com')).message).toBe('--audience (or SF_AUDIENCE_URL) "ftp://login.salesforce.com" is not an https URL.');
   });
 
   it('takes the override, without a lone trailing slash, keeping a site path', () => {
