@@ -68,6 +68,7 @@ export async function loadPrivateKey(
   const input = await readKeyInput(options, deps);
   // Registered before anything can fail: an error must never quote the key (cli/redact.ts).
   deps.secrets?.add(typeof input.data === 'string' ? input.data : input.data.toString('base64'));
+  // Stryker disable next-line ConditionalExpression: without --passphrase-env the value added would be undefined, which a registry ignores
   if (options.passphraseEnv) deps.secrets?.add(deps.env[options.passphraseEnv]);
   const findings: KeyFinding[] = [];
   if (((input.fileMode ?? 0) & 0o077) !== 0) {
@@ -251,6 +252,7 @@ function isCertificate(der: Buffer): boolean {
   try {
     new X509Certificate(der);
     return true;
+    // Stryker disable next-line BlockStatement: an empty catch returns undefined, which the caller takes as false too
   } catch {
     return false;
   }

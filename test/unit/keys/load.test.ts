@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { compactVerify, importSPKI } from 'jose';
 import { AppError } from '../../../cli/errors.js';
+import { SecretRegistry } from '../../../cli/redact.js';
 import { formatMode, loadPrivateKey, MAX_KEY_INPUT_BYTES, type LoadedKey } from '../../../cli/keys/load.js';
 import type { KeySourceOptions } from '../../../cli/keys/load.js';
 import { signAssertion } from '../../../cli/salesforce/assertion.js';
@@ -585,5 +586,34 @@ describe('loadPrivateKey: more rejections', () => {
       await expect(loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', jwtKeyFile }, deps)).rejects.toThrow(AppError);
     }
     expect(closed).toEqual(['pkcs8.pem', 'large.pem', '']);
+  });
+});
+
+describe('loadPrivateKey: what it registers for redaction', () => {
+  it('registers the key as given and the passphrase before anything can fail', async () => {
+    const passphrase = 'wrong-passphrase-42';
+    const fromVariable = new SecretRegistry();
+    await expect(
+      loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', passphraseEnv: 'KEY_PASS' }, testDeps({ env: { JWT_PRIVATE_KEY: fx.encryptedPkcs1, KEY_PASS: passphrase }, secrets: fromVariable })),
+    ).rejects.toThrow(AppError);
+    expect(fromVariable.redact(`${fx.encryptedPkcs1.split('\n')[4]} ${passphrase}`)).toBe('[REDACTED] [REDACTED]');
+    const fromFile = new SecretRegistry();
+    await expect(
+      loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', jwtKeyFile: 'encrypted-pkcs8.der', passphraseEnv: 'KEY_PASS' }, testDeps({ cwd: fx.dir, env: { KEY_PASS: passphrase }, secrets: fromFile })),
+    ).rejects.toThrow(AppError);
+    expect(fromFile.redact(`${fx.encryptedPkcs8Der.toString('base64')} ${passphrase}`)).toBe('[REDACTED] [REDACTED]');
+  });
+
+  it('registers the unencrypted key it will upload', async () => {
+    const secrets = new SecretRegistry();
+    const key = await loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', passphraseEnv: 'KEY_PASS' }, testDeps({ env: { JWT_PRIVATE_KEY: fx.encryptedPkcs8, KEY_PASS: fx.passphrase }, secrets }));
+    expect(secrets.redact(key.uploadPem.split('\n')[5]!)).toBe('[REDACTED]');
+  });
+});
+
+describe('--jwt-key-file given an empty value', () => {
+  it.each(['', ' '])('is refused (%j), never a fall-back to the variable', async (jwtKeyFile) => {
+    const error = await failure({ jwtKeyFile }, { JWT_PRIVATE_KEY: fx.pkcs8 });
+    expect([error.code, error.message]).toEqual(['ERR_EMPTY_VALUE', '--jwt-key-file was given an empty value; an empty value does not fall back to JWT_PRIVATE_KEY.']);
   });
 });
