@@ -66,10 +66,11 @@ export async function loadPrivateKey(
   deps: Pick<Deps, 'env' | 'fs' | 'cwd' | 'readStdin' | 'secrets'>,
 ): Promise<LoadedKey> {
   const input = await readKeyInput(options, deps);
-  // Registered before anything can fail: an error must never quote the key (cli/redact.ts).
-  deps.secrets?.add(typeof input.data === 'string' ? input.data : input.data.toString('base64'));
-  // Stryker disable next-line ConditionalExpression: without --passphrase-env the value added would be undefined, which a registry ignores
-  if (options.passphraseEnv) deps.secrets?.add(deps.env[options.passphraseEnv]);
+  // Registered before anything can fail: an error must never quote the key (cli/redact.ts), as
+  // text or as base64 (the form binary DER would be shown in), nor the passphrase.
+  deps.secrets?.add(input.data.toString());
+  deps.secrets?.add(Buffer.from(input.data).toString('base64'));
+  deps.secrets?.add(options.passphraseEnv && deps.env[options.passphraseEnv]);
   const findings: KeyFinding[] = [];
   if (((input.fileMode ?? 0) & 0o077) !== 0) {
     findings.push(keyFinding('WARN_KEY_FILE_MODE', { path: input.path, mode: formatMode(input.fileMode!) }));
@@ -173,7 +174,6 @@ export async function readBoundedFile(
     if (stat.size > MAX_KEY_INPUT_BYTES) throw tooLarge(stat.size);
     const buffer = Buffer.alloc(MAX_KEY_INPUT_BYTES + 1);
     let total = 0;
-    // Stryker disable next-line EqualityOperator: with the buffer full, read() of 0 bytes answers 0 and the loop ends the same way
     while (total < buffer.length) {
       const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
       if (bytesRead === 0) break;
@@ -251,11 +251,10 @@ function parseKey(
 function isCertificate(der: Buffer): boolean {
   try {
     new X509Certificate(der);
-    return true;
-    // Stryker disable next-line BlockStatement: an empty catch returns undefined, which the caller takes as false too
   } catch {
     return false;
   }
+  return true;
 }
 
 function passphraseFrom(options: KeySourceOptions, env: Deps['env'], source: string): string {

@@ -594,12 +594,20 @@ describe('loadPrivateKey: what it registers for redaction', () => {
     const passphrase = 'wrong-passphrase-42';
     const fromVariable = new SecretRegistry();
     await expect(
-      loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', passphraseEnv: 'KEY_PASS' }, testDeps({ env: { JWT_PRIVATE_KEY: fx.encryptedPkcs1, KEY_PASS: passphrase }, secrets: fromVariable })),
+      loadPrivateKey(
+        { jwtKeyEnv: 'JWT_PRIVATE_KEY', passphraseEnv: 'KEY_PASSPHRASE' },
+        testDeps({ env: { JWT_PRIVATE_KEY: fx.encryptedPkcs1, KEY_PASSPHRASE: passphrase }, secrets: fromVariable }),
+      ),
     ).rejects.toThrow(AppError);
     expect(fromVariable.redact(`${fx.encryptedPkcs1.split('\n')[4]} ${passphrase}`)).toBe('[REDACTED] [REDACTED]');
+    // The variable's name is no secret: hints name it.
+    expect(fromVariable.redact('Check the value of KEY_PASSPHRASE')).toBe('Check the value of KEY_PASSPHRASE');
     const fromFile = new SecretRegistry();
     await expect(
-      loadPrivateKey({ jwtKeyEnv: 'JWT_PRIVATE_KEY', jwtKeyFile: 'encrypted-pkcs8.der', passphraseEnv: 'KEY_PASS' }, testDeps({ cwd: fx.dir, env: { KEY_PASS: passphrase }, secrets: fromFile })),
+      loadPrivateKey(
+        { jwtKeyEnv: 'JWT_PRIVATE_KEY', jwtKeyFile: 'encrypted-pkcs8.der', passphraseEnv: 'KEY_PASSPHRASE' },
+        testDeps({ cwd: fx.dir, env: { KEY_PASSPHRASE: passphrase }, secrets: fromFile }),
+      ),
     ).rejects.toThrow(AppError);
     expect(fromFile.redact(`${fx.encryptedPkcs8Der.toString('base64')} ${passphrase}`)).toBe('[REDACTED] [REDACTED]');
   });
