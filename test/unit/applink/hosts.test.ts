@@ -93,3 +93,61 @@ describe('where the add-on token may go', () => {
     expect(failureOf(() => checkPlatformApiUrl('https://ci@api.heroku.com')).code).toBe('ERR_URL');
   });
 });
+
+describe('host rules at their edges (mutation survivors)', () => {
+  it('allows heroku.com itself, a fully qualified api.heroku.com. and 127.x.y.z with three-digit parts', () => {
+    expect(checkPlatformApiUrl('https://heroku.com').host).toBe('heroku.com');
+    expect(checkPlatformApiUrl('https://api.heroku.com./').hostname).toBe('api.heroku.com.');
+    expect(checkPlatformApiUrl('http://127.10.200.255:4010').hostname).toBe('127.10.200.255');
+    expect(['::1', '127.255.255.255'].map(isLoopbackHost)).toEqual([true, true]);
+    expect(failureOf(() => checkPlatformApiUrl('https://evilheroku.com')).code).toBe('ERR_HOST_NOT_ALLOWED');
+  });
+
+  it('accepts a value saved with a trailing line break or no-break space, and refuses one split by a line break', () => {
+    expect(checkPlatformApiUrl('https://api.heroku.com\n').href).toBe('https://api.heroku.com/');
+    expect(checkPlatformApiUrl('https://api.heroku.com\u00a0').href).toBe('https://api.heroku.com/');
+    const error = failureOf(() => checkPlatformApiUrl(' https://api.hero\nku.com ', 'HEROKU_API_URL'));
+    expect([error.code, error.exitCode, error.message, error.hint]).toEqual([
+      'ERR_URL',
+      3,
+      'HEROKU_API_URL holds a line break or another control character: "https://api.hero\\x0aku.com".',
+      'Set HEROKU_API_URL to one URL on one line; the secret store or the shell may have split the value.',
+    ]);
+  });
+
+  it('says how to fix each URL it refuses', () => {
+    const hints = ['not a url', 'ftp://api.heroku.com', 'https://:pw@api.heroku.com'].map((raw) => {
+      const error = failureOf(() => checkPlatformApiUrl(raw));
+      return [error.code, error.hint];
+    });
+    expect(hints).toEqual([
+      ['ERR_URL', 'Set HEROKU_API_URL to an absolute URL such as https://api.heroku.com.'],
+      ['ERR_URL', 'Set HEROKU_API_URL to an https:// URL.'],
+      ['ERR_URL', 'Remove the "user:password@" part from HEROKU_API_URL.'],
+    ]);
+    const addon = failureOf(() => checkAddonApiUrl('http://applink.example.com/addons/x', 'HEROKU_APPLINK_API_URL'));
+    expect(addon.hint).toBe(
+      'Check HEROKU_APPLINK_API_URL: the AppLink add-on sets an https:// URL; plain http is accepted only for loopback (127.0.0.0/8, ::1, localhost).',
+    );
+  });
+
+  it.each([
+    [{ HEROKU_API_URL: '  ', HEROKU_HOST: 'staging.heroku.com' }, 'https://api.staging.heroku.com'],
+    [{ HEROKU_HOST: ' staging.heroku.com ' }, 'https://api.staging.heroku.com'],
+    [{ HEROKU_HOST: '[::1]:4010' }, 'http://[::1]:4010'],
+    [{ HEROKU_HOST: '0x://h' }, 'https://api.0x://h'],
+  ])('reads %j as %s', (env, raw) => {
+    expect(platformApiSource(env).raw).toBe(raw);
+  });
+
+  it.each([{ HEROKU_HOST: '' }, { HEROKU_HOST: '   ' }, { HEROKU_API_URL: '', HEROKU_HOST: '' }])('falls back to the default for %j', (env) => {
+    expect(platformApiSource(env)).toEqual({ raw: 'https://api.heroku.com', source: 'the default Platform API URL' });
+  });
+
+  it('replaces only a trailing /addons/<id>, after any number of slashes, and names the add-on id it refuses', () => {
+    expect(addonBaseUrl(new URL('https://h.example/addons/abc//'), 'abc')).toBe('https://h.example/addons/abc');
+    expect(addonBaseUrl(new URL('https://h.example/addons/abc/v1'), 'abc')).toBe('https://h.example/addons/abc/v1/addons/abc');
+    expect(addonIdOfApiUrl(new URL('https://h.example/prefix/addons/0123'))).toBe('0123');
+    expect(failureOf(() => addonBaseUrl(new URL('https://h.example/addons/x'), '..')).message).toMatch(/^The add-on id "\.\." cannot be used in a URL path/);
+  });
+});
