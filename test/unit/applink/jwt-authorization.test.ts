@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JwtAuthorizationRequest } from '../../../cli/applink/applink-api.js';
-import { addJwtAuthorization, type AddJwtAuthorizationOptions } from '../../../cli/applink/jwt-authorization.js';
+import { addJwtAuthorization, ownedByFacts, type AddJwtAuthorizationOptions } from '../../../cli/applink/jwt-authorization.js';
+import { InterruptedError } from '../../../cli/errors.js';
 import type { AppLinkTarget } from '../../../cli/applink/platform-api.js';
 import { silentProgress } from '../../../cli/deps.js';
 import { failure } from '../../support/app-error.js';
@@ -361,5 +362,334 @@ describe('addJwtAuthorization', () => {
     const error = await failure(addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000 }, deps));
     expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_TERMINATED', 143, 'created']);
     expect(error.message).toBe(`Interrupted (SIGTERM) while authorizing. Authorization my_org was created (id ${ID}) and had not settled; check it with applink-jwt info my_org -a my-app.`);
+  });
+});
+
+/** The paths the mutation run found untested: each asserts the outcome, the exit code and the state left. */
+describe('addJwtAuthorization: every outcome says what it left (mutation survivors)', () => {
+  const DC_REQUEST: JwtAuthorizationRequest = { ...request, type: 'datacloud' };
+  const DC_POST = `POST ${BASE}/authorizations/datacloud/jwt`;
+  const GONE_AFTER_REPLACE = 'The existing authorization my_org was removed, and another one of that name was created meanwhile by someone else.';
+
+  it('--replace whose POST still answers 409 (someone re-created the name after the DELETE): exit non-zero, state unknown', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 5, 'unknown']);
+    expect(error.message.endsWith(GONE_AFTER_REPLACE)).toBe(true);
+    expectCalls(service, [BY_NAME, OLD_DELETE, POST]);
+  });
+
+  it('--if-exists replace after a 409, the second POST 409 too: state unknown, no third POST', async () => {
+    const { service, run } = setup({ ifExists: 'replace' });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: old() });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unknown']);
+    expect(error.message.endsWith(GONE_AFTER_REPLACE)).toBe(true);
+    expectCalls(service, [BY_NAME, POST, BY_NAME, OLD_DELETE, POST]);
+  });
+
+  it('--if-exists replace after a 409 whose holder is gone again when read: no DELETE, POST again, a rotation', async () => {
+    const { service, run } = setup({ ifExists: 'replace' });
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 202, json: auth('authorized') });
+    const result = await run();
+    expect([result.rotated, result.authorization.id]).toEqual([true, ID]);
+    expectCalls(service, [BY_NAME, POST, BY_NAME, POST]);
+  });
+
+  it('--if-exists replace after a 409, old one deleted, the new POST refused: the name no longer exists (state removed)', async () => {
+    const { service, run } = setup({ ifExists: 'replace' });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: old() });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 422, json: { id: 'validation_failed', message: 'bad' } });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_INVALID', 'removed']);
+    expect(error.message.endsWith('The existing authorization my_org was removed and the new one was not created: my_org no longer exists; run the same command again to create it.')).toBe(true);
+  });
+
+  it('--replace whose DELETE fails and whose check fails too: may or may not have been removed (state unknown), no POST', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(OLD_DELETE, { status: 503, text: '' });
+    service.on(OLD_BY_ID, { status: 503, text: '' });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_SERVICE_UNAVAILABLE', 'unknown']);
+    expect(error.message.endsWith('The existing authorization my_org may or may not have been removed: check with applink-jwt info my_org -a my-app.')).toBe(true);
+    expect(service.calls()).not.toContain(POST);
+  });
+
+  it('--replace, then a lost POST answer and the check finds the old id still there: not ours, state unknown, no second POST', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    service.on(POST, { networkError: 'ECONNRESET' });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 5, 'unknown']);
+    expect(error.message).toBe(`An authorization named my_org already exists on add-on applink-rigid-12345 of app my-app. The server said: "Authorization already exists". ${GONE_AFTER_REPLACE}`);
+    expectCalls(service, [BY_NAME, OLD_DELETE, POST, BY_NAME]);
+  });
+
+  it('--if-exists replace after a 409: a 5xx on the second POST, then the check finds the id it deleted: a conflict, never success', async () => {
+    const { service, run } = setup({ ifExists: 'replace' });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: old() }, { status: 200, json: old() });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 503, text: '' });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unknown']);
+    expectCalls(service, [BY_NAME, POST, BY_NAME, OLD_DELETE, POST, BY_NAME]);
+  });
+
+  it('a 5xx, then a 409 on the retry, and the check finds the id read before: the real 409 is reported, nothing created', async () => {
+    const { service, run } = setup({ ifExists: 'replace' });
+    service.on(BY_NAME, NOT_FOUND, { status: 200, json: old() }, NOT_FOUND, { status: 200, json: old() });
+    service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } }, { status: 503, text: '' }, { status: 409, json: { id: 'conflict', message: 'taken again' } });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect(error.details?.state).toBe('unknown');
+    expect(error.message).toContain('The server said: "taken again"');
+    expectCalls(service, [BY_NAME, POST, BY_NAME, OLD_DELETE, POST, BY_NAME, POST, BY_NAME]);
+  });
+
+  it('--if-exists skip: the result says skipped, not rotated, no polls', async () => {
+    const { service, run } = setup({ ifExists: 'skip' });
+    service.on(BY_NAME, { status: 200, json: old('authorized', { client_id: 'cid' }) });
+    expect(await run()).toEqual({ authorization: old('authorized', { client_id: 'cid' }), rotated: false, skipped: true, polls: 0 });
+  });
+
+  it('--if-exists skip compares org ids on 15 characters, whichever form the key logs in with', async () => {
+    for (const expectedOrgId of ['00D000000000001AAA', '00D000000000001']) {
+      const { service, run } = setup({ ifExists: 'skip', expectedOrgId });
+      service.on(BY_NAME, { status: 200, json: old('authorized', { client_id: 'cid' }) });
+      expect((await run()).skipped).toBe(true);
+    }
+  });
+
+  it.each([
+    ['another org type', { client_id: 'cid', org: { developer_name: 'my_org', type: 'DataCloudOrg', id: '00D000000000001AAA', username: 'ci@example.com' } }, 'the existing one is DataCloudOrg, not salesforce'],
+    ['no username in the answer', { client_id: 'cid', org: { developer_name: 'my_org', type: 'SalesforceOrg', id: '00D000000000001AAA' } }, 'the AppLink API does not say which username the existing one uses'],
+    ['a client id that is not text', { client_id: 42 }, 'the AppLink API does not say which client id the existing one uses'],
+    ['no org id in the answer', { client_id: 'cid', org: { developer_name: 'my_org', type: 'SalesforceOrg', username: 'ci@example.com' } }, 'the AppLink API does not say which org the existing one is for'],
+    ['a null org id', { client_id: 'cid', org: { developer_name: 'my_org', type: 'SalesforceOrg', id: null, username: 'ci@example.com' } }, 'the AppLink API does not say which org the existing one is for'],
+  ])('--if-exists skip does not skip one with %s', async (_what, extra, reason) => {
+    const { service, run } = setup({ ifExists: 'skip', expectedOrgId: '00D000000000001' });
+    service.on(BY_NAME, { status: 200, json: old('authorized', extra) });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 'unchanged']);
+    expect(error.message).toContain(`--if-exists skip does not apply: ${reason}.`);
+    expectCalls(service, [BY_NAME]);
+  });
+
+  it('--if-exists skip without a preflight org id skips on type, username and client id alone', async () => {
+    const { service, run } = setup({ ifExists: 'skip' });
+    service.on(BY_NAME, { status: 200, json: old('authorized', { client_id: 'cid', org: { developer_name: 'my_org', type: 'SalesforceOrg', id: '00D000000000009AAA', user_auth: { username: 'CI@example.com' } } }) });
+    expect((await run()).skipped).toBe(true);
+  });
+
+  it('--if-exists skip of a Data Cloud authorization accepts the legacy DatacloudOrg type, and refuses a SalesforceOrg one', async () => {
+    const dc = setup({ ifExists: 'skip', request: DC_REQUEST });
+    dc.service.on(BY_NAME, { status: 200, json: old('authorized', { client_id: 'cid', org: { developer_name: 'my_org', type: 'DatacloudOrg', username: 'ci@example.com' } }) });
+    expect((await dc.run()).skipped).toBe(true);
+    const sf = setup({ ifExists: 'skip', request: DC_REQUEST });
+    sf.service.on(BY_NAME, { status: 200, json: old('authorized', { client_id: 'cid' }) });
+    expect((await failure(sf.run())).message).toContain('--if-exists skip does not apply: the existing one is SalesforceOrg, not datacloud.');
+    expect(dc.service.calls()).not.toContain(DC_POST);
+  });
+
+  it('a poll refused with 401 stops at once: the refusal, state created (never waits out the timeout)', async () => {
+    const { service, run, sleeps } = setup();
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 401, json: { id: 'unauthorized', message: 'token expired' } });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_APPLINK_AUTH', 'created']);
+    expect(error.message.endsWith(`Authorization my_org was created (id ${ID}) and had not settled; check it with applink-jwt info my_org -a my-app.`)).toBe(true);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('an authorization that disappears while polled: ERR_AUTHORIZATION_GONE, exit 6, state unknown (not "created"), says to run again', async () => {
+    const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, NOT_FOUND);
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.message, error.hint, error.details]).toEqual([
+      'ERR_AUTHORIZATION_GONE',
+      6,
+      'Authorization my_org disappeared while waiting for it to settle (it was authorizing).',
+      'Someone or something removed it meanwhile; run the command again.',
+      { developerName: 'my_org', state: 'unknown' },
+    ]);
+    expectCalls(service, [BY_NAME, POST, BY_ID]);
+  });
+
+  it('tells the progress line the deadline of every wait', async () => {
+    const service = fakeService();
+    const client = clientDeps(service);
+    const waits: unknown[] = [];
+    const deps = { ...client.deps, progress: { ...silentProgress, update: (_text: string, wait?: unknown) => waits.push(wait) } };
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('authorizing') });
+    service.on(BY_ID, { status: 200, json: auth('authorizing') }, { status: 200, json: auth('authorized') });
+    await addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000 }, deps);
+    expect(waits).toEqual([{ deadline: NOW + 10_000 }, { deadline: NOW + 10_000 }]);
+  });
+
+  it('failed without a reason from the server says so', async () => {
+    const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('failed') });
+    service.on(BY_ID, { status: 200, json: auth('failed') });
+    service.on(ID_DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect(error.message).toBe('Authorization my_org ended failed (the AppLink API gave no reason). The failed authorization was removed again, so the add-on is as it was.');
+    expect(error.hint).toBe('Run applink-jwt verify with the same key, --client-id, --username and --login-url to see what Salesforce answers, fix it, and run again.');
+  });
+
+  it('failed, but authorized when re-read: kept, never deleted (state failed-kept)', async () => {
+    const { service, run } = setup();
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('failed') });
+    service.on(BY_ID, { status: 200, json: auth('authorized') });
+    const error = await failure(run());
+    expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_AUTHORIZATION_FAILED', 6, 'failed-kept']);
+    expect(error.message).toBe('Authorization my_org ended failed (the AppLink API gave no reason). The failed authorization is still on the add-on: remove it with applink-jwt remove my_org -a my-app --yes.');
+    expectCalls(service, [BY_NAME, POST, BY_ID]);
+  });
+
+  it('failed after --replace removed the old one: removed too, so the name no longer exists (state removed)', async () => {
+    const { service, run } = setup({ replace: true });
+    service.on(BY_NAME, { status: 200, json: old() });
+    service.on(OLD_DELETE, { status: 200, json: {} });
+    service.on(POST, { status: 202, json: auth('failed') });
+    service.on(BY_ID, { status: 200, json: auth('failed') });
+    service.on(ID_DELETE, { status: 200, json: {} });
+    const error = await failure(run());
+    expect([error.code, error.details?.state]).toEqual(['ERR_AUTHORIZATION_FAILED', 'removed']);
+    expect(error.message).toBe('Authorization my_org ended failed (the AppLink API gave no reason). The failed authorization was removed; the previous one had already been removed by --replace, so my_org no longer exists.');
+  });
+
+  it('logs each POST retry: the status or the network error, the attempt about to be made and the most there will be', async () => {
+    const service = fakeService();
+    const client = clientDeps(service);
+    const retries: unknown[] = [];
+    const deps = { ...client.deps, progress: silentProgress, httpLog: { exchange() {}, retry: (event: unknown) => retries.push(event) } };
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 429, text: '', headers: { 'retry-after': '1' } }, { status: 503, text: '' }, { networkError: 'ECONNRESET' }, { status: 202, json: auth('authorized') });
+    await addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000 }, deps);
+    expect(retries).toEqual([
+      { service: 'the AppLink API', reason: 429, delayMs: 1000, attempt: 2, attempts: 4 },
+      { service: 'the AppLink API', reason: 503, delayMs: client.sleeps[1], attempt: 3, attempts: 4 },
+      { service: 'the AppLink API', reason: 'ERR_NETWORK', delayMs: client.sleeps[2], attempt: 4, attempts: 4 },
+    ]);
+  });
+
+  it('a POST that times out is uncertain like a lost answer: checked, then sent again', async () => {
+    const service = fakeService();
+    const client = clientDeps(service);
+    let posts = 0;
+    const fetch = ((input: string | URL | Request, init: RequestInit = {}) => {
+      if (init.method === 'POST' && (posts += 1) === 1) {
+        service.requests.push({ method: 'POST', url: String(input), path: new URL(String(input)).pathname, headers: {} });
+        return new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+      }
+      return service.fetch(input, init);
+    }) as typeof service.fetch;
+    // A fake clock that sleeps do not move: the deadline bounds the POST's own timeout to 50 real ms.
+    const deps = { ...client.deps, fetch, sleep: async () => {}, deadlineAt: NOW + 50, progress: silentProgress };
+    service.on(BY_NAME, NOT_FOUND);
+    service.on(POST, { status: 202, json: auth('authorized') });
+    expect((await addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000 }, deps)).authorization.status).toBe('authorized');
+    expectCalls(service, [BY_NAME, POST, BY_NAME, POST]);
+  });
+
+  describe('interrupted', () => {
+    function interruptedRun(reason: string | undefined, when: 'start' | 'delete-retry', extra: Partial<AddJwtAuthorizationOptions> = {}) {
+      const controller = new AbortController();
+      const service = fakeService();
+      if (when === 'start') controller.abort(reason);
+      const deps = {
+        ...clientDeps(service).deps,
+        signal: controller.signal,
+        progress: silentProgress,
+        sleep: async () => {
+          controller.abort(reason);
+          throw reason;
+        },
+      };
+      return { service, run: () => addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000, ...extra }, deps) };
+    }
+
+    it('by SIGINT before anything was sent: exit 130, nothing sent', async () => {
+      const { service, run } = interruptedRun('SIGINT', 'start');
+      const error = await failure(run());
+      expect([error.code, error.exitCode, error.details]).toEqual(['ERR_INTERRUPTED', 130, { developerName: 'my_org', state: 'unchanged' }]);
+      expect(error.message).toBe('Interrupted (SIGINT) before the authorization was sent. Nothing was sent to the AppLink API; no authorization was created or changed.');
+      expect(error.hint).toBe('It is safe to run the same command again (add --replace if the authorization now exists).');
+      expect(service.calls()).toEqual([]);
+    });
+
+    it('while --replace retries the DELETE: may or may not have been removed (state unknown)', async () => {
+      const { service, run } = interruptedRun('SIGINT', 'delete-retry', { replace: true });
+      service.on(BY_NAME, { status: 200, json: old() });
+      service.on(OLD_DELETE, { status: 503, text: '' });
+      const error = await failure(run());
+      expect([error.code, error.details?.state]).toEqual(['ERR_INTERRUPTED', 'unknown']);
+      expect(error.message).toBe('Interrupted (SIGINT) while authorizing. The existing authorization my_org may or may not have been removed: check with applink-jwt info my_org -a my-app.');
+      expectCalls(service, [BY_NAME, OLD_DELETE]);
+    });
+
+    it('while the DELETE of --replace is checked: keeps the state that check recorded', async () => {
+      const { service, run } = interruptedRun('SIGTERM', 'delete-retry', { replace: true });
+      service.on(BY_NAME, { status: 200, json: old() });
+      service.on(OLD_DELETE, { status: 403, json: { id: 'forbidden', message: 'no' } });
+      service.on(OLD_BY_ID, { status: 503, text: '' });
+      const error = await failure(run());
+      expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_TERMINATED', 143, 'unknown']);
+      expect(error.message).toBe('Interrupted (SIGTERM) while authorizing.');
+    });
+
+    it('an InterruptedError for SIGTERM from a dependency is SIGTERM even when the signal says nothing', async () => {
+      const service = fakeService();
+      service.on(BY_NAME, NOT_FOUND);
+      service.on(POST, { status: 202, json: auth('authorizing') });
+      const deps = {
+        ...clientDeps(service).deps,
+        progress: silentProgress,
+        sleep: async () => {
+          throw new InterruptedError('SIGTERM', 'Interrupted (SIGTERM).');
+        },
+      };
+      const error = await failure(addJwtAuthorization({ target, request, replace: false, timeoutMs: 10_000 }, deps));
+      expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_TERMINATED', 143, 'created']);
+    });
+  });
+});
+
+describe('ownedByFacts: is the authorization found after a lost answer the one this run created?', () => {
+  const found = (extra: Record<string, unknown> = {}, org: Record<string, unknown> = {}) =>
+    ({ id: ID, status: 'authorizing', org: { developer_name: 'my_org', type: 'SalesforceOrg', ...org }, ...extra }) as Parameters<typeof ownedByFacts>[0];
+
+  it.each([
+    ['the name and the alias sent', found({ alias: 'applink:my_org' }), request, 'yes'],
+    ['the name and the client id sent', found({ client_id: 'cid' }), request, 'yes'],
+    ['the name and the username sent, in another case', found({}, { username: 'CI@Example.com' }), request, 'yes'],
+    ['the name alone', found(), request, 'undecided'],
+    ['the name and a login URL, none sent', found({ login_url: 'https://login.salesforce.com' }), request, 'undecided'],
+    ['the name and the login URL sent', found({ login_url: 'https://test.salesforce.com' }), { ...request, loginUrl: 'https://test.salesforce.com' }, 'undecided'],
+    ['another developer name', found({ alias: 'applink:my_org' }, { developer_name: 'other' }), request, 'no'],
+    ['another alias', found({ alias: 'applink:x' }), request, 'no'],
+    ['another client id', found({ alias: 'applink:my_org', client_id: 'x' }), request, 'no'],
+    ['another username', found({ alias: 'applink:my_org' }, { username: 'x@example.com' }), request, 'no'],
+    ['another type', found({ alias: 'applink:my_org' }, { type: 'DataCloudOrg' }), request, 'no'],
+    ['the login URL sent, with a trailing slash', found({ alias: 'applink:my_org', login_url: 'https://test.salesforce.com/' }), { ...request, loginUrl: 'https://test.salesforce.com//' }, 'yes'],
+    ['another login URL', found({ alias: 'applink:my_org', login_url: 'https://login.salesforce.com' }), { ...request, loginUrl: 'https://test.salesforce.com' }, 'no'],
+    ['a login URL when none was sent', found({ alias: 'applink:my_org', login_url: 'https://login.salesforce.com' }), request, 'yes'],
+  ])('%s', (_what, authorization, sent, expected) => {
+    expect(ownedByFacts(authorization, sent)).toBe(expected);
   });
 });
