@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeAuthorization, formatAuthorizationTable, humanizeStatus, isAuthorization, stripTokens, type Authorization } from '../../../cli/applink/authorization.js';
+import { describeAuthorization, developerNameOf, formatAuthorizationTable, humanizeStatus, isAuthorization, stripTokens, type Authorization } from '../../../cli/applink/authorization.js';
 
 const sdkShape: Authorization = {
   id: 'b8bc7bcb-0000-4000-8000-000000000001',
@@ -65,5 +65,52 @@ describe('shape and rendering', () => {
       'productionOrg2  SalesforceOrg  authorized  applink:prod  00DSG00000DGEIr2AP  admin@whatever.org  2025-03-09T18:20:42.226577Z',
       'dc              DataCloudOrg   failed',
     ]);
+  });
+});
+
+describe('shape, names and rendering at their edges (mutation survivors)', () => {
+  const base = { id: 'x', status: 'authorized', org: {} };
+
+  it('accepts a numeric id and a null user_auth; refuses a user_auth that is not an object or holds a non-text username or user id', () => {
+    expect([{ ...base, id: 7 }, { ...base, org: { user_auth: null } }, { ...base, org: { user_auth: { username: 'u', user_id: '005' } } }].map(isAuthorization)).toEqual([true, true, true]);
+    expect(
+      [{ ...base, id: true }, { ...base, org: { user_auth: 'u' } }, { ...base, org: { user_auth: { username: 5 } } }, { ...base, org: { user_auth: { user_id: 5 } } }].map(isAuthorization),
+    ).toEqual([false, false, false, false]);
+  });
+
+  it('finds the developer name in org, else at the top level when it is text', () => {
+    expect(developerNameOf({ ...base, org: { developer_name: 'in_org' }, developer_name: 'top' })).toBe('in_org');
+    expect(developerNameOf({ ...base, developer_name: 'top' })).toBe('top');
+    expect(developerNameOf({ ...base, developer_name: 5 })).toBeUndefined();
+  });
+
+  it('strips a field named code, keeps one that only starts with it', () => {
+    expect(stripTokens({ code: 'c', code_version: 2, authorization_code: 'a' })).toEqual({ code_version: 2 });
+  });
+
+  it('describes the connection method and the error, skips empty values, and shows who or when alone', () => {
+    const lines = describeAuthorization({
+      id: '1',
+      status: 'failed',
+      alias: '',
+      org: { developer_name: 'dn' },
+      connection_method: 'jwt',
+      created_by: 'a@example.com',
+      last_modified_at: '2026-01-01T00:00:00Z',
+      error: { message: 'invalid_grant:\r\nexpired' },
+    });
+    expect(lines).toEqual([
+      'Developer name:    dn',
+      'Status:            failed',
+      'Id:                1',
+      'Connection method: jwt',
+      'Created:           by a@example.com',
+      'Last modified:     2026-01-01T00:00:00Z',
+      'Error:             invalid_grant: expired',
+    ]);
+  });
+
+  it('leaves the developer name and type cells of the list empty when unknown', () => {
+    expect(formatAuthorizationTable([{ id: '1', status: 'authorizing', org: {} }]).split('\n')[2]).toBe(`${' '.repeat(14 + 2 + 4 + 2)}authorizing`);
   });
 });
