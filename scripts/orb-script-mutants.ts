@@ -13,6 +13,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { equivalentEntry } from './mutation/equivalent-shell-mutants.js';
 import { shellMutants, type ShellMutant } from './mutation/shell-mutants.js';
 
 // npm runs scripts from the package root; the bundled copy of this file lives elsewhere.
@@ -113,7 +114,10 @@ async function main(): Promise<void> {
     originals.set(file, text);
     mutants.push(...shellMutants(file, text));
   }
-  process.stdout.write(`orb scripts: ${mutants.length} mutants of ${names.length} scripts (${names.join(', ')}), ${concurrency} at a time\n`);
+  // Listed equivalent mutants (scripts/mutation/equivalent-shell-mutants.ts, each with its reason) are not run.
+  const equivalent = mutants.filter((mutant) => equivalentEntry(mutant) !== undefined);
+  mutants.splice(0, mutants.length, ...mutants.filter((mutant) => equivalentEntry(mutant) === undefined));
+  process.stdout.write(`orb scripts: ${mutants.length} mutants of ${names.length} scripts (${names.join(', ')}), ${concurrency} at a time; ${equivalent.length} listed as equivalent and not run\n`);
   const copies = await Promise.all(Array.from({ length: concurrency }, () => makeCopy()));
   try {
     const baseline = await runTests(copies[0]!);
