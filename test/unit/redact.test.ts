@@ -59,6 +59,13 @@ describe('SecretRegistry at its edges (mutation survivors)', () => {
     expect(secrets.redact('password: mypassword.')).toBe(`password: ${REDACTED}.`);
   });
 
+  it('also looks for a short secret without its spaces only when that leaves eight characters', () => {
+    const secrets = new SecretRegistry();
+    secrets.add('abcd efgh');
+    secrets.add('ab cd ef g');
+    expect(secrets.redact('abcdefgh; abcdefg; ab cd ef g')).toBe(`${REDACTED}; abcdefg; ${REDACTED}`);
+  });
+
   it('takes a value of eight characters as a secret, and a text of eight characters as text to redact; seven are ignored', () => {
     const secrets = new SecretRegistry();
     secrets.add('s3cr3t-7');
