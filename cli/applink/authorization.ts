@@ -141,8 +141,8 @@ export function formatAuthorizationTable(authorizations: readonly Authorization[
   return [render(header), render(widths.map((width) => '-'.repeat(width))), ...rows.map(render)].join('\n');
 }
 
-function joinWho(at: string | undefined, by: string | undefined): string | undefined {
-  if (!at && !by) return undefined;
+/** "<at> by <by>", either part alone, or '' (a row that is left out). */
+function joinWho(at: string | undefined, by: string | undefined): string {
   return [at, by ? `by ${by}` : undefined].filter(Boolean).join(' ');
 }
 

@@ -50,7 +50,7 @@ describe('install checks the Node.js it finds before calling npm (mutation survi
     expect(await installWith('exit 1')).toEqual({ exitCode: 1, stderr: `applink: Node.js of an unknown version ${TOO_OLD}` });
   });
 
-  it.each(['20', '19.9.0', 'x22.1.0', '22x.1.0', '20.18.3'])('refuses v%s as too old (or not a version)', async (version) => {
+  it.each(['20', '19.9.0', 'x22.1.0', '22x.1.0', '20.x19.0', '20.19x.0', '20.18.3'])('refuses v%s as too old (or not a version)', async (version) => {
     expect(await installWith(`echo v${version}`)).toEqual({ exitCode: 1, stderr: `applink: Node.js ${version} ${TOO_OLD}` });
   });
 

@@ -85,7 +85,7 @@ describe('shape, names and rendering at their edges (mutation survivors)', () =>
   });
 
   it('strips a field named code, keeps one that only starts with it', () => {
-    expect(stripTokens({ code: 'c', code_version: 2, authorization_code: 'a' })).toEqual({ code_version: 2 });
+    expect(stripTokens({ code: 'c', code_version: 2, authorization_code: 'a', error_code: 'E1', privateKey: 'k' })).toEqual({ code_version: 2, error_code: 'E1' });
   });
 
   it('describes the connection method and the error, skips empty values, and shows who or when alone', () => {
