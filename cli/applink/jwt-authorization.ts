@@ -140,7 +140,13 @@ export async function addJwtAuthorization(options: AddJwtAuthorizationOptions, d
 }
 
 function existsError(options: AddJwtAuthorizationOptions): AppError {
-  return appLinkError({ status: 409, headers: new Headers(), text: '', attempts: 1, where: `GET ${options.target.baseUrl}` }, options.target, options.request.developerName);
+  return appLinkError(madeUpConflict(''), options.target, options.request.developerName);
+}
+
+/** A 409 answer made up here, for a conflict found by a GET: appLinkError reads only the status and the body of a 409. */
+function madeUpConflict(text: string): AppLinkResponse {
+  // Stryker disable next-line StringLiteral: where is not read for a 409 (see appLinkError).
+  return { status: 409, headers: new Headers(), text, attempts: 1, where: '' };
 }
 
 /** Why `--if-exists skip` does not apply to `existing` (undefined: it applies). */
@@ -239,13 +245,14 @@ async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps,
     const found = await findAuthorization(target, name, deps);
     if (found !== undefined) {
       if (notOurs.has(String(found.id))) {
-        return { kind: 'conflict', response: response?.status === 409 ? response : syntheticConflict(response, target), reason: `The authorization ${name} found (id ${found.id}) is the one that was there before; nothing was created.` };
+        // Only a run that removed that one (--replace) knows an id before; it reports the conflict itself.
+        return { kind: 'conflict', response: response?.status === 409 ? response : syntheticConflict() };
       }
       const owned = ownedByFacts(found, request);
       // Stryker disable next-line StringLiteral: only 'conflict' is ever compared; any other kind is a creation.
       if (owned === 'yes') return { kind: 'created', authorization: found };
       if (owned === 'no') {
-        return { kind: 'conflict', response: syntheticConflict(response, target), reason: `Another authorization ${name} (id ${found.id}) with other settings was created meanwhile by someone else; this run created nothing.` };
+        return { kind: 'conflict', response: syntheticConflict(), reason: `Another authorization ${name} (id ${found.id}) with other settings was created meanwhile by someone else; this run created nothing.` };
       }
       const app = appFlag(target);
       throw annotate(
@@ -271,14 +278,9 @@ function shortReason(error: unknown): string {
   return error instanceof AppError ? error.code : 'no answer';
 }
 
-function syntheticConflict(response: AppLinkResponse | undefined, target: AppLinkTarget): AppLinkResponse {
-  return {
-    status: 409,
-    headers: new Headers(),
-    text: JSON.stringify({ id: 'conflict', message: 'Authorization already exists' }),
-    attempts: response?.attempts ?? 1,
-    where: response?.where ?? `POST ${target.baseUrl}`,
-  };
+/** The 409 the AppLink API gives for a name that is taken, for one found by a GET instead. */
+function syntheticConflict(): AppLinkResponse {
+  return madeUpConflict(JSON.stringify({ id: 'conflict', message: 'Authorization already exists' }));
 }
 
 function isTransient(error: unknown): boolean {
@@ -383,6 +385,7 @@ async function failed(authorization: Authorization, options: AddJwtAuthorization
     unknown: { state: 'unknown', text: ` Whether the ${authorization.status} authorization (id ${id}) was removed is unknown: check with applink-jwt info ${name}${app}.` },
   };
   const { state, text: left } = texts[outcome];
+  // Stryker disable next-line StringLiteral: no Salesforce hint matches an empty or a made-up message.
   const message = authorization.error?.message ?? '';
   const hint =
     options.salesforceHint?.(message) ??

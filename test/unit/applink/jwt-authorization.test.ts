@@ -431,6 +431,7 @@ describe('addJwtAuthorization: every outcome says what it left (mutation survivo
     const error = await failure(run());
     expect([error.code, error.exitCode, error.details?.state]).toEqual(['ERR_AUTHORIZATION_EXISTS', 5, 'unknown']);
     expect(error.message).toBe(`An authorization named my_org already exists on add-on applink-rigid-12345 of app my-app. The server said: "Authorization already exists". ${GONE_AFTER_REPLACE}`);
+    expect(error.details).toEqual({ status: 409, id: 'conflict', state: 'unknown' });
     expectCalls(service, [BY_NAME, OLD_DELETE, POST, BY_NAME]);
   });
 
@@ -643,6 +644,17 @@ describe('addJwtAuthorization: every outcome says what it left (mutation survivo
       expectCalls(service, [BY_NAME, OLD_DELETE]);
     });
 
+    it('while the DELETE of --if-exists replace after a 409 is retried: may or may not have been removed (state unknown)', async () => {
+      const { service, run } = interruptedRun('SIGINT', 'delete-retry', { ifExists: 'replace' });
+      service.on(BY_NAME, NOT_FOUND, { status: 200, json: old() });
+      service.on(POST, { status: 409, json: { id: 'conflict', message: 'exists' } });
+      service.on(OLD_DELETE, { status: 503, text: '' });
+      const error = await failure(run());
+      expect([error.code, error.details?.state]).toEqual(['ERR_INTERRUPTED', 'unknown']);
+      expect(error.message).toBe('Interrupted (SIGINT) while authorizing. The existing authorization my_org may or may not have been removed: check with applink-jwt info my_org -a my-app.');
+      expectCalls(service, [BY_NAME, POST, BY_NAME, OLD_DELETE]);
+    });
+
     it('while the DELETE of --replace is checked: keeps the state that check recorded', async () => {
       const { service, run } = interruptedRun('SIGTERM', 'delete-retry', { replace: true });
       service.on(BY_NAME, { status: 200, json: old() });
@@ -687,6 +699,8 @@ describe('ownedByFacts: is the authorization found after a lost answer the one t
     ['another username', found({ alias: 'applink:my_org' }, { username: 'x@example.com' }), request, 'no'],
     ['another type', found({ alias: 'applink:my_org' }, { type: 'DataCloudOrg' }), request, 'no'],
     ['the login URL sent, with a trailing slash', found({ alias: 'applink:my_org', login_url: 'https://test.salesforce.com/' }), { ...request, loginUrl: 'https://test.salesforce.com//' }, 'yes'],
+    ['the login URL sent, the other without a trailing slash', found({ alias: 'applink:my_org', login_url: 'https://test.salesforce.com/' }), { ...request, loginUrl: 'https://test.salesforce.com' }, 'yes'],
+    ['a login URL sent, none in the answer', found({ alias: 'applink:my_org' }), { ...request, loginUrl: 'https://test.salesforce.com' }, 'yes'],
     ['another login URL', found({ alias: 'applink:my_org', login_url: 'https://login.salesforce.com' }), { ...request, loginUrl: 'https://test.salesforce.com' }, 'no'],
     ['a login URL when none was sent', found({ alias: 'applink:my_org', login_url: 'https://login.salesforce.com' }), request, 'yes'],
   ])('%s', (_what, authorization, sent, expected) => {
