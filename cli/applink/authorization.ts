@@ -124,8 +124,12 @@ export function describeAuthorization(authorization: Authorization): string[] {
   return present.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${oneLine(value)}`);
 }
 
-/** The `list` table: developer name, type, status, alias, org id, username, last modified. */
-export function formatAuthorizationTable(authorizations: readonly Authorization[]): string {
+/**
+ * The `list` table: developer name, type, status, alias, org id, username, last modified. When the
+ * table is wider than `columns` (long aliases or usernames), one block per authorization instead,
+ * the same fields one per line, so no line runs past the width and nothing is left out.
+ */
+export function formatAuthorizationTable(authorizations: readonly Authorization[], columns = Number.POSITIVE_INFINITY): string {
   const header = ['Developer name', 'Type', 'Status', 'Alias', 'Org id', 'Username', 'Last modified'];
   const rows = authorizations.map((authorization) => [
     developerNameOf(authorization) ?? '',
@@ -138,7 +142,12 @@ export function formatAuthorizationTable(authorizations: readonly Authorization[
   ].map((cell) => oneLine(cell)));
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const render = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
-  return [render(header), render(widths.map((width) => '-'.repeat(width))), ...rows.map(render)].join('\n');
+  const table = [render(header), render(widths.map((width) => '-'.repeat(width))), ...rows.map(render)];
+  if (table.every((line) => line.length <= columns)) return table.join('\n');
+  const labelWidth = Math.max(...header.slice(1).map((title) => title.length)) + 2;
+  return rows
+    .map(([name, ...cells]) => [name || '(no developer name)', ...cells.flatMap((cell, index) => (cell ? [`  ${`${header[index + 1]}:`.padEnd(labelWidth)}${cell}`] : []))].join('\n'))
+    .join('\n\n');
 }
 
 /** "<at> by <by>", either part alone, or '' (a row that is left out). */

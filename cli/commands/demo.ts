@@ -16,6 +16,7 @@ import { silentProgress, type Deps } from '../deps.js';
 import { AppError, ExitCode } from '../errors.js';
 import { httpRequest, RETRY_IDEMPOTENT } from '../http.js';
 import type { CommandResult } from '../output.js';
+import { DEFAULT_COLUMNS, describeDuration, wrapText } from '../text.js';
 import { runAuthorize } from './authorize.js';
 import { runList } from './list.js';
 import { runRemove } from './remove.js';
@@ -65,7 +66,7 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
     try {
       const { value, result } = await work();
       steps.push({ step: name, result, durationMs: deps.now() - began });
-      deps.progress.stop(`ok (${deps.now() - began} ms)`);
+      deps.progress.stop(`ok (${describeDuration(deps.now() - began)})`);
       return value;
     } catch (error) {
       deps.progress.stop('failed');
@@ -153,15 +154,33 @@ export async function runDemo(_options: DemoOptions, deps: Deps): Promise<Comman
   steps.push({ step: 'Clean up', result: 'sandbox stopped, temporary key deleted', durationMs: 0 });
 
   const totalMs = deps.now() - startedAt;
-  const width = Math.max(...steps.map((item) => item.step.length));
   const lines = [
     `applink-jwt demo: the whole flow against an in-process sandbox (Platform API ${sandbox.urls.platform})`,
     '',
-    ...steps.map((item, index) => `${String(index + 1).padStart(2)}. ${item.step.padEnd(width)}  ${`${item.durationMs} ms`.padStart(7)}  ${item.result}`),
+    ...summaryRows(steps, deps.columns ?? DEFAULT_COLUMNS),
     '',
-    `Done: ${steps.length} steps in ${(totalMs / 1000).toFixed(1)} s, exit 0. Next: applink-jwt sandbox (keep it running) and applink-jwt authorize --help.`,
+    `Done: ${steps.length} steps in ${describeDuration(totalMs)}, exit 0.`,
+    'Next: applink-jwt sandbox (keep it running) and applink-jwt authorize --help.',
   ];
-  return { json: { sandboxUrl: sandbox.urls.platform, steps, totalMs }, text: lines.join('\n') };
+  return { json: { sandboxUrl: sandbox.urls.platform, steps, totalMs }, text: wrapText(lines.join('\n'), deps.columns) };
+}
+
+/**
+ * The summary, two lines per step so it fits the width (100 columns, or a narrower terminal): the
+ * step and its duration (right-aligned), then its result indented and wrapped below it.
+ */
+function summaryRows(steps: readonly DemoStep[], columns: number): string[] {
+  const durations = steps.map((item) => describeDuration(item.durationMs));
+  const titleWidth = Math.max(...steps.map((item, index) => `${String(index + 1).padStart(2)}. ${item.step}`.length));
+  const durationWidth = Math.max(...durations.map((text) => text.length));
+  const width = Math.min(Math.max(40, columns), titleWidth + 2 + durationWidth);
+  return steps.flatMap((item, index) => {
+    const title = `${String(index + 1).padStart(2)}. ${item.step}`;
+    const gap = width - title.length - durations[index]!.length;
+    // On a terminal too narrow for the step and its duration side by side, the duration leads the result.
+    if (gap < 2) return [wrapText(title, columns, 4), wrapText(`    ${durations[index]}: ${item.result}`, columns)];
+    return [`${title}${' '.repeat(gap)}${durations[index]}`, wrapText(`    ${item.result}`, columns)];
+  });
 }
 
 interface AppRead {

@@ -4,6 +4,7 @@ import { developerNameOf, formatAuthorizationTable, stripTokens, type Authorizat
 import { planTarget, resolveTarget, targetJson, type AddonSelectionOptions, type TargetJson } from '../applink/target.js';
 import type { Deps } from '../deps.js';
 import type { CommandResult } from '../output.js';
+import { DEFAULT_COLUMNS, wrapText } from '../text.js';
 
 export interface ListOptions extends AddonSelectionOptions {
   json: boolean;
@@ -26,10 +27,10 @@ export async function runList(options: ListOptions, deps: Deps): Promise<Command
     return { json: { ...targetJson(target), authorizations }, text: `There are no Heroku AppLink authorizations for ${on}.`, warnings: plan.warnings };
   }
   const failed = authorizations.filter((authorization) => ['failed', 'error', 'disconnected'].includes(authorization.status));
-  const lines = [formatAuthorizationTable(authorizations)];
+  const lines = [formatAuthorizationTable(authorizations, deps.columns ?? DEFAULT_COLUMNS)];
   if (failed.length > 0) {
     const names = failed.map((authorization) => developerNameOf(authorization) ?? String(authorization.id)).join(', ');
     lines.push('', `Not working: ${names}. See why with applink-jwt info <developer-name>${target.mode === 'platform' ? ` -a ${target.appName}` : ''}; re-create with applink-jwt authorize <developer-name> --replace.`);
   }
-  return { json: { ...targetJson(target), authorizations }, text: lines.join('\n'), warnings: plan.warnings };
+  return { json: { ...targetJson(target), authorizations }, text: wrapText(lines.join('\n'), deps.columns), warnings: plan.warnings };
 }

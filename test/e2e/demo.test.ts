@@ -26,12 +26,12 @@ describe('applink-jwt demo', () => {
       'Remove demo_datacloud',
       'Clean up',
     ]);
-    expect(result.stdout).toMatch(/Authorize demo_salesforce \(Salesforce\) on app acme-app\s+\d+ ms\s+authorized \(org 00D\w+, SalesforceOrg\)/);
-    expect(result.stdout).toMatch(/Authorize demo_datacloud \(Data Cloud\) on app acme-app\s+\d+ ms\s+authorized \(org 00D\w+, DataCloudOrg\)/);
-    expect(result.stdout).toMatch(/List the authorizations\s+\d+ ms\s+demo_salesforce: authorized, demo_datacloud: authorized/);
+    expect(result.stdout).toMatch(/Authorize demo_salesforce \(Salesforce\) on app acme-app\s+[\d.]+ m?s\s+authorized \(org 00D\w+, SalesforceOrg\)/);
+    expect(result.stdout).toMatch(/Authorize demo_datacloud \(Data Cloud\) on app acme-app\s+[\d.]+ m?s\s+authorized \(org 00D\w+, DataCloudOrg\)/);
+    expect(result.stdout).toMatch(/List the authorizations\s+[\d.]+ m?s\s+demo_salesforce: authorized, demo_datacloud: authorized/);
     // The SDK is a dev dependency, so it is installed here and must be the one that reads it.
-    expect(result.stdout).toMatch(/@heroku\/applink\)\s+\d+ ms\s+SDK getAuthorization\(\): org 00D\w+ at http:\/\/127\.0\.0\.4:\d+, user ci@acme\.example, an access token the Salesforce double issued/);
-    expect(result.stdout).toMatch(/^Done: 10 steps in [\d.]+ s, exit 0\./m);
+    expect(result.stdout).toMatch(/@heroku\/applink\)\s+[\d.]+ m?s\s+SDK getAuthorization\(\): org 00D\w+ at http:\/\/127\.0\.0\.4:\d+, user ci@acme\.example, an access token the Salesforce double issued/);
+    expect(result.stdout).toMatch(/^Done: 10 steps in [\w. ]+, exit 0\./m);
     expect(demoLeaks(result.stdout + result.stderr)).toEqual([]);
   });
 

@@ -66,6 +66,25 @@ describe('shape and rendering', () => {
       'dc              DataCloudOrg   failed',
     ]);
   });
+
+  it('renders one block per authorization when the table is wider than the columns given', () => {
+    const legacy: Authorization = { id: '2', status: 'failed', org: { developer_name: 'dc', type: 'DatacloudOrg' } };
+    const table = formatAuthorizationTable([sdkShape, legacy], 124);
+    expect(table.split('\n')[0]).toMatch(/^Developer name {2}Type/);
+    expect(formatAuthorizationTable([sdkShape, legacy], 123).split('\n')).toEqual([
+      'productionOrg2',
+      '  Type:          SalesforceOrg',
+      '  Status:        authorized',
+      '  Alias:         applink:prod',
+      '  Org id:        00DSG00000DGEIr2AP',
+      '  Username:      admin@whatever.org',
+      '  Last modified: 2025-03-09T18:20:42.226577Z',
+      '',
+      'dc',
+      '  Type:          DataCloudOrg',
+      '  Status:        failed',
+    ]);
+  });
 });
 
 describe('shape, names and rendering at their edges (mutation survivors)', () => {
