@@ -274,6 +274,14 @@ export const GENERAL_ERRORS: readonly CatalogueEntry[] = [
     fix: 'Choose a new file name in a writable directory (the sandbox writes it when ready and removes it when it stops).',
   },
   {
+    code: 'ERR_APPEND_ENV',
+    exitCode: ExitCode.input,
+    commands: ['authorize'],
+    title: 'Hand-off file unusable',
+    cause: 'The --append-env file is a folder or cannot be written (checked before anything is sent), or writing it failed after the authorization was made.',
+    fix: 'Give a file this user can write (in CircleCI: --append-env "$BASH_ENV"). If the authorization was made, run the same command with --if-exists skip to write the file without changing it.',
+  },
+  {
     code: 'ERR_SANDBOX_APP',
     exitCode: ExitCode.input,
     commands: ['sandbox'],

@@ -233,6 +233,7 @@ Documentation: ${HOMEPAGE}${ISSUES_URL === undefined ? '' : `\nReport a problem:
     .option('--no-preflight', 'skip the Salesforce preflight')
     .option('--timeout <seconds>', 'how long to wait for the authorization to settle', parseInteger('--timeout', 1, 3600), 120)
     .option('--json', 'print the final authorization as JSON (no tokens)', false)
+    .option('--append-env <file>', 'once authorized, append export lines for later CI steps to this file: APPLINK_DEVELOPER_NAME, APPLINK_ALIAS, APPLINK_ORG_ID, APPLINK_INSTANCE_URL (CircleCI: "$BASH_ENV")')
     .addHelpText('after', `
 The Heroku token comes from HEROKU_API_KEY, else the api.heroku.com entry of ~/.netrc (NETRC) that
 heroku login writes; never from a flag. The Platform API is HEROKU_API_URL, else HEROKU_HOST. With
@@ -244,6 +245,7 @@ Examples:
   $ applink-jwt authorize my_org -a my-app --replace --jwt-key-file new/server.key
   $ applink-jwt authorize my_org -a my-app --if-exists skip
   $ applink-jwt authorize dc_org -a my-app --type datacloud --json
+  $ applink-jwt authorize my_org -a my-app --append-env "$BASH_ENV"   # later CircleCI steps get APPLINK_ORG_ID
 `)
     .action(
       action(
@@ -263,6 +265,7 @@ Examples:
           preflight: options.preflight !== false,
           timeoutMs: (options.timeout as number) * 1000,
           json: Boolean(options.json),
+          ...(options.appendEnv === undefined ? {} : { appendEnv: options.appendEnv as string }),
         }),
       ),
     );

@@ -32,6 +32,10 @@ const notes = [...new Set(reports.flatMap((report) => report.notes))];
 const text = tools.formatReport({ findings, notes });
 if (text) process.stdout.write(`${text}\n`);
 const subject = 'orb/src, .circleci/config.yml and .circleci/test-deploy.yml';
+// Review rules this offline run cannot compute as orb-tools does, said every time (never "valid" silently).
+const notRun = ['not run: RC006/RC007 (orb-tools/review fetches display.source_url and home_url and wants HTTP 200; that needs the network, so only the pipeline runs them; offline, url-syntax checks the URLs\' form)'];
+if (!/^v\d+\.\d+\.\d+$/.test(options.releaseTag ?? '')) notRun.push('not run: RC011 (as in orb-tools, only on a vX.Y.Z release tag: CIRCLE_TAG)');
+process.stdout.write(`${notRun.join('\n')}\n`);
 if (findings.length > 0) process.stdout.write(`${findings.length} finding(s).\n`);
 else if (skipSchema) process.stdout.write(`${subject} pass the semantic checks and review rules; the schema checks were SKIPPED (--skip-schema), so this is not a full validation.\n`);
 else process.stdout.write(`${subject} are valid.\n`);

@@ -7,6 +7,7 @@
 import { defaultAlias, validateAlias, validateDeveloperName } from '../applink/developer-name.js';
 import { addJwtAuthorization, type IfExists } from '../applink/jwt-authorization.js';
 import { describeAuthorization, stripTokens, type Authorization } from '../applink/authorization.js';
+import { appendHandoff, checkAppendable, handoffLines } from '../applink/env-handoff.js';
 import { planTarget, resolveTarget, targetJson, type AddonSelectionOptions, type TargetJson } from '../applink/target.js';
 import type { Deps } from '../deps.js';
 import { AppError, InterruptedError } from '../errors.js';
@@ -28,6 +29,8 @@ export interface AuthorizeOptions extends KeySourceOptions, AddonSelectionOption
   /** How long to wait for the authorization to settle. */
   timeoutMs: number;
   json: boolean;
+  /** `--append-env <file>`: export lines for later CI steps (cli/applink/env-handoff.ts). */
+  appendEnv?: string;
 }
 
 /** Timeout of each Salesforce request of the preflight. */
@@ -58,6 +61,7 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
   const plan = await problems.checkAsync(() => planTarget(options, deps));
   const login = await problems.checkAsync(() => resolveLogin(options, deps));
   const key = await problems.checkAsync(() => loadPrivateKey(options, deps));
+  const appendTo = options.appendEnv === undefined ? undefined : await problems.checkAsync(() => checkAppendable(options.appendEnv!, deps));
   problems.throwIfAny();
   if (developerName === undefined || alias === undefined || plan === undefined || login === undefined || key === undefined) throw new Error('unreachable');
   for (const note of plan.notes ?? []) deps.progress.note(note);
@@ -133,6 +137,17 @@ export async function runAuthorize(options: AuthorizeOptions, deps: Deps): Promi
       preflight: preflight ? { orgId: preflight.orgId, userId: preflight.userId, username: preflight.username } : null,
       authorization,
     };
+    if (appendTo !== undefined) {
+      const handoff = handoffLines({
+        APPLINK_DEVELOPER_NAME: developerName,
+        APPLINK_ALIAS: authorization.alias ?? alias,
+        APPLINK_ORG_ID: authorization.org.id ?? undefined,
+        APPLINK_INSTANCE_URL: authorization.org.instance_url ?? undefined,
+      });
+      await appendHandoff(appendTo, handoff.text, deps);
+      warnings.push(...handoff.warnings);
+      lines.splice(2, 0, `Appended ${handoff.written.join(', ')} to ${options.appendEnv} for later steps.`);
+    }
     return { json, text: lines.join('\n'), warnings };
   } catch (error) {
     throw withNothingSent(error);

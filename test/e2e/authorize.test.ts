@@ -4,6 +4,9 @@
  * the sandbox's state, with every output and the request log scanned for secrets.
  */
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { keyFingerprint, type Sandbox } from '../../cli/sandbox/server.js';
 import { platformEnv, sandboxPerTest, type BinRunner, type TestKey } from '../support/applink-e2e.js';
@@ -216,6 +219,7 @@ describe('authorize (platform mode)', () => {
       [authorize('my_org', keys[0]!), { ...platformEnv(sandbox), HEROKU_API_URL: 'https://api.evil.example.com' }, 'ERR_HOST_NOT_ALLOWED'],
       [['authorize', 'my_org', '-a', 'acme-app', '--login-url', 'http://login.example.com', '--jwt-key-file', keys[0]!.path], platformEnv(sandbox), 'ERR_LOGIN_URL_'],
       [['authorize', 'my_org', '--login-url', sandbox.urls.login, '--jwt-key-file', keys[0]!.path], platformEnv(sandbox), 'ERR_APP_MISSING'],
+      [authorize('my_org', keys[0]!, '--append-env', tmpdir()), platformEnv(sandbox), 'ERR_APPEND_ENV'],
     ];
     for (const [args, env, code] of cases) {
       const result = await bin.run(args, env);
@@ -223,5 +227,32 @@ describe('authorize (platform mode)', () => {
       expect(result.stderr).toContain(`(${code}`);
     }
     expect(sandbox.requestLog).toEqual([]);
+  });
+
+  it('--append-env appends the developer name, alias, org id and instance URL as export lines a later bash step reads', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'applink-append-env-'));
+    try {
+      const bashEnv = join(dir, 'bash_env');
+      await writeFile(bashEnv, 'export PATH="/opt/applink/bin:${PATH}"\n');
+      const result = await bin.run(authorize('handoff_org', keys[0]!, '--alias', 'prod', '--append-env', bashEnv), platformEnv(sandbox));
+      expect([result.exitCode, result.stderr.includes('Warning')]).toEqual([0, false]);
+      expect(result.stdout.split('\n')[2]).toBe(`Appended APPLINK_DEVELOPER_NAME, APPLINK_ALIAS, APPLINK_ORG_ID, APPLINK_INSTANCE_URL to ${bashEnv} for later steps.`);
+      const stored = sandbox.state.authorizations.find((authorization) => authorization.developerName === 'handoff_org')!;
+      expect(await readFile(bashEnv, 'utf8')).toBe(
+        [
+          'export PATH="/opt/applink/bin:${PATH}"',
+          "export APPLINK_DEVELOPER_NAME='handoff_org'",
+          "export APPLINK_ALIAS='prod'",
+          `export APPLINK_ORG_ID='${stored.org!.id}'`,
+          `export APPLINK_INSTANCE_URL='${stored.org!.instanceUrl}'`,
+          '',
+        ].join('\n'),
+      );
+      // A later step: bash sourcing the file (as CircleCI sources BASH_ENV) and a child process of it.
+      const later = await execa('bash', ['-c', `. "${bashEnv}"; node -e 'console.log(process.env.APPLINK_ORG_ID)'`], { env: { PATH: process.env.PATH }, extendEnv: false });
+      expect(later.stdout).toBe(stored.org!.id);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

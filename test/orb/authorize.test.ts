@@ -201,17 +201,38 @@ describe('the orb interface additions, executed against the sandbox', () => {
     expect(authorizationOf('ci_arm')).toMatchObject({ status: 'authorized' });
   });
 
-  it('hands the authorization\'s developer name and alias to later steps through BASH_ENV', async () => {
+  it('runs the use_authorization_in_later_steps example: its deploy step sees APPLINK_ORG_ID, the alias and the rest through BASH_ENV', async () => {
     const job = await createJob(context());
     jobs.push(job);
-    const steps: ExpandedStep[] = [
-      ...expandCommand(orb, 'authorize', { developer_name: 'ci_handoff', alias: 'handoff_alias', login_url: sandbox.urls.login, timeout: 30 }),
-      { kind: 'run', name: 'Later step', command: 'echo "$APPLINK_DEVELOPER_NAME|$APPLINK_ALIAS"', environment: {}, background: false, when: 'on_success' },
-    ];
+    // `checkout` (not modelled): the project, whose deploy script reads what the authorize step handed on.
+    await writeFile(join(job.cwd, 'package.json'), JSON.stringify({ name: 'deploy-project', private: true, scripts: { deploy: 'node deploy.mjs' } }));
+    await writeFile(
+      join(job.cwd, 'deploy.mjs'),
+      "const { APPLINK_ORG_ID, APPLINK_ALIAS, APPLINK_DEVELOPER_NAME, APPLINK_INSTANCE_URL } = process.env;\nconsole.log(`deploy.mjs: org ${APPLINK_ORG_ID} at ${APPLINK_INSTANCE_URL}, authorization ${APPLINK_ALIAS} (${APPLINK_DEVELOPER_NAME})`);\n",
+    );
+    const examples = orb.examples as Record<string, { usage: { jobs: Record<string, { steps: Array<string | Record<string, Record<string, unknown>>> }> } }>;
+    const steps = examples.use_authorization_in_later_steps!.usage.jobs.deploy!.steps.flatMap((step) => {
+      const [name, args] = typeof step === 'string' ? [step, {}] : Object.entries(step)[0]!;
+      // The sandbox stands in for Salesforce: its login URL instead of https://login.salesforce.com.
+      const values = name === 'applink/authorize' ? { ...args, login_url: sandbox.urls.login, timeout: 30 } : args;
+      return expandCommand(orb, name.replace(/^applink\//, ''), values as Record<string, string>);
+    });
     const results = await runSteps(steps, { env: job.env, cwd: job.cwd });
-    expect(results.map((result) => result.exitCode)).toEqual([0, 0]);
-    expect(results[1]!.stdout).toBe('ci_handoff|handoff_alias');
-    expect(authorizationOf('ci_handoff')).toMatchObject({ status: 'authorized', alias: 'handoff_alias' });
+    expect(results.map((result) => [result.name, result.exitCode])).toEqual([
+      [`Install applink-jwt ${version}`, 0],
+      ['Authorize production_org with Heroku AppLink', 0],
+      ['Deploy to the authorized org', 0],
+    ]);
+    const stored = authorizationOf('production_org')!;
+    expect(stored).toMatchObject({ status: 'authorized', alias: 'production' });
+    const orgId = stored.org!.id;
+    expect(orgId).toMatch(/^00D\w{15}$/);
+    const deploy = results[2]!.stdout.split('\n');
+    expect(deploy[0]).toBe(`Deploying to org ${orgId} (${sandbox.urls.instance}) with AppLink authorization production (production_org)`);
+    // Exported, not only set: the npm script (a child process of the step) has them too.
+    expect(deploy.at(-1)).toBe(`deploy.mjs: org ${orgId} at ${sandbox.urls.instance}, authorization production (production_org)`);
+    expect(await readFile(job.env.BASH_ENV!, 'utf8')).toContain(`export APPLINK_ORG_ID='${orgId}'\n`);
+    await expectNothingLeaked(job, results);
   });
 
   it('install fails with a clear message on Node.js older than 20.19, and without npm', async () => {

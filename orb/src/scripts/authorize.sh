@@ -39,12 +39,11 @@ authorize() {
     skip | replace) args+=(--if-exists "$APPLINK_ENUM_IF_EXISTS") ;;
     *) applink_fail "parameter if_exists must be fail, skip or replace." ;;
   esac
+  # Later steps of the job get APPLINK_DEVELOPER_NAME, APPLINK_ALIAS, APPLINK_ORG_ID and
+  # APPLINK_INSTANCE_URL: the CLI appends them to BASH_ENV once the authorization is in place.
+  [ -z "${BASH_ENV:-}" ] || args+=(--append-env "$BASH_ENV")
   # `--` ends the options: the developer name is never read as one.
   applink-jwt "${args[@]}" -- "$developer_name"
-  # Later steps of the job read the authorization's names from BASH_ENV.
-  if [ -n "${BASH_ENV:-}" ]; then
-    printf 'export APPLINK_DEVELOPER_NAME=%q\nexport APPLINK_ALIAS=%q\n' "$developer_name" "${alias:-applink:${developer_name}}" >>"$BASH_ENV"
-  fi
 }
 
 if [ "${BASH_SOURCE[0]:-$0}" = "$0" ]; then
