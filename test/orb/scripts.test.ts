@@ -61,7 +61,7 @@ describe('authorize.sh hands the CLI names and environment, never secret values'
     const results = await runSteps(steps, { env: current.env, cwd: current.cwd });
     expect(results.map((result) => result.exitCode)).toEqual([0, 0]);
     expect(results[1]!.stdout.split('\n')).toEqual([
-      'argv: [authorize] [--type] [datacloud] [--jwt-key-env] [UAT_KEY] [--timeout] [45] [--app] [acme-app] [--addon] [applink-blue] [--login-url] [https://test.salesforce.com] [--alias] [uat-alias] [--replace] [--no-preflight] [--] [org_uat]',
+      `argv: [authorize] [--type] [datacloud] [--jwt-key-env] [UAT_KEY] [--timeout] [45] [--app] [acme-app] [--addon] [applink-blue] [--login-url] [https://test.salesforce.com] [--alias] [uat-alias] [--replace] [--no-preflight] [--append-env] [${current.env.BASH_ENV}] [--] [org_uat]`,
       'SF_CLIENT_ID=3MVG9.consumer',
       'SF_USERNAME=ci@acme.example',
       `HEROKU_API_KEY=${SECRET_HEROKU}`,
@@ -184,7 +184,7 @@ describe('parameters never become options, and a given value never expands to no
     const { HEROKU_APP_NAME: _unset, ...rest } = CONTEXT;
     const current = await job(rest, fakeCli(version));
     const [authorize] = await runSteps(expandCommand(orb, 'authorize', { developer_name: 'x_org', if_exists: 'skip' }), { env: current.env, cwd: current.cwd });
-    expect(authorize!.stdout.split('\n')[0]).toBe('argv: [authorize] [--type] [salesforce] [--jwt-key-env] [JWT_PRIVATE_KEY] [--timeout] [120] [--login-url] [https://login.salesforce.com] [--if-exists] [skip] [--] [x_org]');
+    expect(authorize!.stdout.split('\n')[0]).toBe(`argv: [authorize] [--type] [salesforce] [--jwt-key-env] [JWT_PRIVATE_KEY] [--timeout] [120] [--login-url] [https://login.salesforce.com] [--if-exists] [skip] [--append-env] [${current.env.BASH_ENV}] [--] [x_org]`);
     const [remove] = await runSteps(expandCommand(orb, 'remove', { developer_name: 'x_org', ignore_missing: true }), { env: current.env, cwd: current.cwd });
     expect(remove!.stdout.split('\n')[0]).toBe('argv: [remove] [--yes] [--ignore-missing] [--] [x_org]');
   });
