@@ -9,10 +9,16 @@
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const keyFixtureCache = join(tmpdir(), `applink-jwt-key-fixture-cache-${process.pid}`);
+// Under Stryker (its workers have STRYKER_MUTATOR_WORKER), in its sandbox, which it removes after
+// the run and whose test runner processes it kills rather than lets exit; else removed on exit.
+const keyFixtureCache =
+  process.env.STRYKER_MUTATOR_WORKER === undefined
+    ? join(tmpdir(), `applink-jwt-key-fixture-cache-${process.pid}`)
+    : join(dirname(fileURLToPath(import.meta.url)), '.key-fixture-cache');
 process.on('exit', () => rmSync(keyFixtureCache, { recursive: true, force: true }));
 
 export default defineConfig({
