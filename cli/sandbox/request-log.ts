@@ -22,6 +22,8 @@ const SECRET_FIELDS = new Set([
   'certificate',
   // A CircleCI context variable's value (PUT .../environment-variable/{name}): the CI secret.
   'value',
+  // The Metadata API's SOAP session header (readMetadata), the admin's access token.
+  'sessionid',
 ]);
 
 export interface LoggedRequest {

@@ -4,6 +4,7 @@
  * handlers return instead of writing (so a fault can strike after a handler ran).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { MultipartPart } from './multipart.js';
 import type { SandboxState } from './state.js';
 
 export interface SandboxRequest {
@@ -19,6 +20,12 @@ export interface SandboxRequest {
   json?: unknown;
   /** Whether a JSON body was sent but did not parse. */
   jsonInvalid: boolean;
+  /** The body's bytes (a zip in a multipart body must not go through a text decoding). */
+  bytes?: Buffer;
+  /** The parts of a `multipart/form-data` body, when it is one and well-formed. */
+  parts?: MultipartPart[];
+  /** Fields a handler adds to the request log for a body the server does not parse (redacted like the others). */
+  logFields?: Record<string, string>;
   /** Path parameters. */
   params: Record<string, string>;
   /** The address the request counts as coming from (Login IP Ranges): the socket's, or Heroku's for the AppLink double's own calls. */

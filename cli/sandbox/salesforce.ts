@@ -91,7 +91,9 @@ async function exchangeToken(request: SandboxRequest, { state, urls, origin, now
   }
   const app = typeof claims.iss === 'string' ? state.findExternalClientApp(claims.iss) : undefined;
   if (!app) return oauthError('invalid_client_id', 'client identifier invalid');
-  if (!app.certificatePem || !(await signatureValid(assertion, app.certificatePem))) return oauthError('invalid_grant', 'invalid assertion');
+  // The certificate the login servers accept now: a deployed one only once it has propagated.
+  const certificate = state.acceptedCertificate(app);
+  if (!certificate || !(await signatureValid(assertion, certificate))) return oauthError('invalid_grant', 'invalid assertion');
   const org = state.requireOrg(app.orgId);
   if (!audienceAllowed(claims.aud, allowedAudiences(org, urls))) return oauthError('invalid_grant', 'audience is invalid');
   const exp = expSeconds(claims.exp);

@@ -29,6 +29,8 @@ import { APPLINK_ERRORS, applinkRoutes, AuthorizationJobs, INTERNAL_HEADER } fro
 import { CIRCLECI_ERRORS, circleciRoutes, variablesReport } from './circleci.js';
 import { echoOfSecrets, withEcho } from './echo.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
+import { metadataRoutes, orgDisplayRoute } from './metadata.js';
+import { multipartBoundary, parseMultipart } from './multipart.js';
 import { randomUUID } from './ids.js';
 import { addonApiUrl, ENDPOINT_NOT_FOUND_BODY, platformRoutes, UNAUTHORIZED_BODY } from './platform.js';
 import { redactBodyFields, redactHeaders, type LoggedRequest } from './request-log.js';
@@ -199,7 +201,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   let urls: SandboxUrls = Object.fromEntries(SANDBOX_SERVICES.map((service) => [service, ''])) as SandboxUrls;
   const jobs = new AuthorizationJobs(state, () => urls.login, now);
-  const routes = [...controlRoutes(state), ...salesforceRoutes(), ...platformRoutes(), ...applinkRoutes(jobs), ...circleciRoutes()];
+  const routes = [...controlRoutes(state), orgDisplayRoute(), ...salesforceRoutes(), ...metadataRoutes(), ...platformRoutes(), ...applinkRoutes(jobs), ...circleciRoutes()];
   const faults = new FaultInjector();
   const requestLog: LoggedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -237,8 +239,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const { [INTERNAL_HEADER]: _marker, ...headers } = req.headers;
     // The AppLink double logs in "from Heroku"; everything else from where its socket is.
     const clientIp = internal ? HEROKU_EGRESS_IP : (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const request: SandboxRequest = { method, path: target.pathname, query: target.searchParams, headers, rawBody: rawBody ?? '', jsonInvalid: false, params: {}, clientIp };
+    const request: SandboxRequest = { method, path: target.pathname, query: target.searchParams, headers, rawBody: rawBody?.toString('utf8') ?? '', bytes: rawBody ?? Buffer.alloc(0), jsonInvalid: false, params: {}, clientIp };
     const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
+    const boundary = multipartBoundary(String(req.headers['content-type'] ?? ''));
+    if (boundary && rawBody) request.parts = parseMultipart(rawBody, boundary);
     if (contentType.startsWith('application/x-www-form-urlencoded')) request.form = new URLSearchParams(request.rawBody);
     if (contentType.startsWith('application/json') && request.rawBody !== '') {
       try {
@@ -291,7 +295,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     } else {
       try {
         const context: RouteContext = { state, urls, origin, now };
-        reply = await match.route.handle({ ...request, params: match.params }, context);
+        const routed: SandboxRequest = { ...request, params: match.params };
+        reply = await match.route.handle(routed, context);
+        if (routed.logFields) entry.bodyFields = redactBodyFields({ ...entry.bodyFields, ...routed.logFields });
       } catch (error) {
         reply = json(500, { id: 'server_error', message: `Sandbox error: ${(error as Error).message}` });
       }
@@ -443,8 +449,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The body as UTF-8; undefined when larger than {@link MAX_BODY_BYTES}; null when the client aborted. */
-function readBody(req: http.IncomingMessage): Promise<string | undefined | null> {
+/** The body's bytes; undefined when larger than {@link MAX_BODY_BYTES}; null when the client aborted. */
+function readBody(req: http.IncomingMessage): Promise<Buffer | undefined | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -454,7 +460,7 @@ function readBody(req: http.IncomingMessage): Promise<string | undefined | null>
       if (size > MAX_BODY_BYTES) tooLarge = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
     req.on('error', () => resolve(null));
   });
 }

@@ -5,6 +5,7 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { InputError } from '../errors.js';
+import { USER_PERMISSIONS } from './state.js';
 
 const string = { type: 'string', minLength: 1 } as const;
 
@@ -29,6 +30,9 @@ const schema = {
         echoSecrets: { type: 'boolean' },
         clockOffsetMs: { type: 'number' },
         dataCloudOrgType: { enum: ['DataCloudOrg', 'DatacloudOrg'] },
+        propagationDelayMs: { anyOf: [{ type: 'number', minimum: 0 }, { const: 'never' }] },
+        deployDelayMs: { type: 'number', minimum: 0 },
+        consumerKeyChangesOnDeploy: { type: 'boolean' },
       },
     },
     orgs: {
@@ -55,6 +59,7 @@ const schema = {
                 id: string,
                 active: { type: 'boolean' },
                 loginIpRanges: { type: 'array', items: { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}(/([0-9]|[12][0-9]|3[0-2]))?$' } },
+                permissions: { type: 'array', items: { enum: [...USER_PERMISSIONS] } },
               },
             },
           },
@@ -66,6 +71,8 @@ const schema = {
               required: ['consumerKey'],
               properties: {
                 name: string,
+                developerName: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]*$' },
+                callbackUrl: string,
                 consumerKey: string,
                 certificate: string,
                 preAuthorized: { type: 'array', items: string },
@@ -169,6 +176,7 @@ function describe(error: ErrorObject): string {
     case 'anyOf':
       return `${formatPath(error.instancePath)} must be a number of milliseconds or "never"`;
     case 'pattern':
+      if (error.instancePath.endsWith('/developerName')) return `${formatPath(error.instancePath)} must be an API name (letters, digits and underscores, a letter first)`;
       return `${formatPath(error.instancePath)} must look like 62.0`;
     default:
       return `${formatPath(error.instancePath)} ${error.message ?? 'is invalid'}`;

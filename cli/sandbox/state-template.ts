@@ -29,6 +29,11 @@ settings:
   # sessionSeconds: 7200
   # org.type of Data Cloud authorizations: DataCloudOrg, or the legacy DatacloudOrg.
   # dataCloudOrgType: DataCloudOrg
+  # How long after a Metadata API deploy of a new certificate the login servers accept it
+  # (milliseconds), or never (the never-propagates fault).
+  # propagationDelayMs: 1000
+  # How long a Metadata API deploy takes until done (milliseconds).
+  # deployDelayMs: 200
 
 # Salesforce orgs.
 orgs:
@@ -47,8 +52,13 @@ orgs:
         # id: 005SB0000000001AAA
         # false: the token endpoint answers "inactive user".
         active: true
+        # What the Metadata API double checks (an admin for applink-jwt rotate):
+        # ModifyAllData, ModifyMetadata, ManageExternalClientApps, ViewConsumerSecretsInMetadata.
+        # permissions: []
     externalClientApps:
       - name: AppLink CI
+        # The API name, also that of its ExtlClntAppGlobalOauthSettings (default from the name).
+        # developerName: AppLink_CI
         # The consumer key (SF_CLIENT_ID).
         consumerKey: 3MVG9sandbox.AcmeAppLinkCI.ConsumerKey
         # The certificate of your key ("Use digital signatures"): PEM text, or a path relative

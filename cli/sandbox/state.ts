@@ -33,6 +33,16 @@ export interface SandboxSettingsInput {
   clockOffsetMs?: number;
   /** `org.type` of Data Cloud authorizations: `DataCloudOrg` (default) or the legacy `DatacloudOrg`. */
   dataCloudOrgType?: DataCloudOrgType;
+  /**
+   * How long after a Metadata API deploy of a new certificate is done the login servers accept it
+   * (default 1000 ms; Salesforce says up to 10 minutes); `never`: the never-propagates fault.
+   * Until then they keep accepting the previous certificate.
+   */
+  propagationDelayMs?: number | 'never';
+  /** How long a Metadata API deploy takes from its request to `done` (default 200 ms). */
+  deployDelayMs?: number;
+  /** Fault: a real deploy gives the external client app a new consumer key (default false). */
+  consumerKeyChangesOnDeploy?: boolean;
 }
 
 /** The address the sandbox gives the AppLink double's own logins: "Heroku's network" (a documentation address). */
@@ -62,10 +72,32 @@ export interface UserInput {
    * from {@link HEROKU_EGRESS_IP}, standing for Heroku's network.
    */
   loginIpRanges?: string[];
+  /**
+   * User permissions (API names, see {@link USER_PERMISSIONS}) the Metadata API double checks:
+   * `ModifyAllData` (a System Administrator: every other one too), `ModifyMetadata`,
+   * `ManageExternalClientApps`, `ViewConsumerSecretsInMetadata`. Default none.
+   */
+  permissions?: string[];
 }
+
+/**
+ * The user permissions the Metadata API double knows. `ModifyAllData` and `ModifyMetadata` are
+ * Salesforce's API names; the other two stand for "Create, edit, and delete External Client Apps"
+ * and "View External Client Apps Consumer Secrets in Metadata" (their API names are the sandbox's).
+ */
+export const USER_PERMISSIONS = ['ModifyAllData', 'ModifyMetadata', 'ManageExternalClientApps', 'ViewConsumerSecretsInMetadata'] as const;
+export type UserPermission = (typeof USER_PERMISSIONS)[number];
 
 export interface ExternalClientAppInput {
   name?: string;
+  /**
+   * The app's API name (`externalClientApplication`), also the full name of its
+   * `ExtlClntAppGlobalOauthSettings` (default: `name` with every run of other characters than
+   * letters and digits replaced by `_`).
+   */
+  developerName?: string;
+  /** The global OAuth settings' `callbackUrl` (default `http://localhost:1717/OauthRedirect`). */
+  callbackUrl?: string;
   consumerKey: string;
   /** X.509 certificate PEM ("Use digital signatures"); in a YAML file also a path to one. */
   certificate?: string;
@@ -152,6 +184,9 @@ export interface SandboxSettings {
   echoSecrets: boolean;
   clockOffsetMs: number;
   dataCloudOrgType: DataCloudOrgType;
+  propagationDelayMs: number | 'never';
+  deployDelayMs: number;
+  consumerKeyChangesOnDeploy: boolean;
 }
 
 export interface SandboxUser {
@@ -160,13 +195,27 @@ export interface SandboxUser {
   active: boolean;
   loginIpRanges: string[];
   orgId: string;
+  permissions: string[];
+}
+
+/** A certificate deployed through the Metadata API that the login servers do not accept yet. */
+export interface PendingCertificate {
+  pem: string;
+  /** When the deploy is done: from then on the metadata shows it. */
+  deployedAtMs: number;
+  /** When the login servers start accepting it (and stop accepting the previous one); null: never. */
+  effectiveAtMs: number | null;
 }
 
 export interface ExternalClientApp {
   name: string;
+  developerName: string;
+  callbackUrl: string;
   consumerKey: string;
   orgId: string;
+  /** The certificate the login servers accept now (see {@link SandboxState.acceptedCertificate}). */
   certificatePem?: string;
+  pendingCertificate?: PendingCertificate;
   preAuthorized: string[];
   scopes: string[];
 }
@@ -268,6 +317,9 @@ export const DEFAULT_SETTINGS: SandboxSettings = {
   echoSecrets: false,
   clockOffsetMs: 0,
   dataCloudOrgType: 'DataCloudOrg',
+  propagationDelayMs: 1000,
+  deployDelayMs: 200,
+  consumerKeyChangesOnDeploy: false,
 };
 
 export const DEFAULT_API_VERSION = '62.0';
@@ -423,6 +475,7 @@ export class SandboxState {
       active: input.active ?? true,
       loginIpRanges: [...(input.loginIpRanges ?? [])],
       orgId: org.id,
+      permissions: [...(input.permissions ?? [])],
     };
     this.users.push(user);
     return user;
@@ -434,8 +487,15 @@ export class SandboxState {
     if (this.externalClientApps.some((app) => app.consumerKey === input.consumerKey)) {
       throw stateError(`Consumer key ${input.consumerKey} is used by two external client apps.`);
     }
+    const name = input.name ?? input.consumerKey;
+    const developerName = input.developerName ?? (name.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'External_Client_App');
+    if (this.externalClientApps.some((app) => app.orgId === org.id && app.developerName === developerName)) {
+      throw stateError(`Two external client apps of org "${org.name}" have the API name ${developerName}.`, 'Give each one its own developerName.');
+    }
     const app: ExternalClientApp = {
-      name: input.name ?? input.consumerKey,
+      name,
+      developerName,
+      callbackUrl: input.callbackUrl ?? 'http://localhost:1717/OauthRedirect',
       consumerKey: input.consumerKey,
       orgId: org.id,
       preAuthorized: [],
@@ -456,7 +516,51 @@ export class SandboxState {
     const app = this.requireExternalClientApp(clientId);
     parseCertificate(certificatePem, `The certificate for consumer key ${clientId}`);
     app.certificatePem = certificatePem;
+    delete app.pendingCertificate;
     return app;
+  }
+
+  /**
+   * The certificate the login servers accept for this app now: a deployed certificate once its
+   * propagation delay is over (it then replaces the previous one), else the previous one.
+   */
+  acceptedCertificate(app: ExternalClientApp): string | undefined {
+    const pending = app.pendingCertificate;
+    if (pending && pending.effectiveAtMs !== null && this.now() >= pending.effectiveAtMs) {
+      app.certificatePem = pending.pem;
+      delete app.pendingCertificate;
+    }
+    return app.certificatePem;
+  }
+
+  /** The certificate the org's metadata holds for this app now (a deployed one as soon as its deploy is done). */
+  metadataCertificate(app: ExternalClientApp): string | undefined {
+    const pending = app.pendingCertificate;
+    return pending && this.now() >= pending.deployedAtMs ? pending.pem : this.acceptedCertificate(app);
+  }
+
+  /**
+   * Records a certificate deployed through the Metadata API: shown by the metadata from
+   * `deployedAtMs`, accepted by the login servers `settings.propagationDelayMs` later (or never).
+   */
+  stageCertificate(app: ExternalClientApp, pem: string, deployedAtMs: number): void {
+    parseCertificate(pem, `The certificate deployed to ${app.developerName}`);
+    const delay = this.settings.propagationDelayMs;
+    app.pendingCertificate = { pem, deployedAtMs, effectiveAtMs: delay === 'never' ? null : deployedAtMs + delay };
+  }
+
+  /** Whether a user holds a permission (`ModifyAllData` holds them all). */
+  hasPermission(user: SandboxUser, permission: UserPermission): boolean {
+    return user.permissions.includes('ModifyAllData') || user.permissions.includes(permission);
+  }
+
+  /** Issues a session for a user, as `sf org login` would (the admin credential `sf org display` prints). */
+  issueSession(username: string, issue: (orgId: string) => string): { token: string; user: SandboxUser } {
+    const user = this.findUser(username);
+    if (!user) throw stateError(`No user ${username} in the sandbox.`, 'Give the username of a user of the sandbox state.');
+    const token = issue(user.orgId);
+    this.tokens.set(token, { kind: 'core', orgId: user.orgId, userId: user.id, username: user.username, clientId: 'PlatformCLI', expiresAtMs: this.now() + this.settings.sessionSeconds * 1000, revoked: false });
+    return { token, user };
   }
 
   /** Adds a username to an app's pre-authorized users (profile or permission set assigned). */
@@ -604,11 +708,15 @@ export class SandboxState {
         ...rest,
         ...(org ? { org: { id: org.id, instanceUrl: org.instanceUrl, userId: org.userId, username: org.username, apiVersion: org.apiVersion } } : {}),
       })),
-      externalClientApps: this.externalClientApps.map((app) => ({
-        consumerKey: app.consumerKey,
-        certificateFingerprint: app.certificatePem ? keyFingerprint(new X509Certificate(app.certificatePem).publicKey) : null,
-        preAuthorized: [...app.preAuthorized],
-      })),
+      externalClientApps: this.externalClientApps.map((app) => {
+        const accepted = this.acceptedCertificate(app);
+        return {
+          consumerKey: app.consumerKey,
+          certificateFingerprint: accepted ? keyFingerprint(new X509Certificate(accepted).publicKey) : null,
+          ...(app.pendingCertificate ? { pendingCertificateFingerprint: keyFingerprint(new X509Certificate(app.pendingCertificate.pem).publicKey) } : {}),
+          preAuthorized: [...app.preAuthorized],
+        };
+      }),
       users: this.users.map((user) => ({ username: user.username, active: user.active })),
       addons: this.addons.map((addon) => ({ id: addon.id, name: addon.name, state: addon.state, attachments: addon.attachments.map((a) => a.name) })),
       apps: this.apps.map((app) => ({ name: app.name, configVars: { ...app.configVars }, releases: app.releases.length })),
@@ -650,7 +758,7 @@ export class SandboxState {
 
 export interface SandboxSnapshot {
   authorizations: Array<Omit<Authorization, 'org'> & { org?: Omit<NonNullable<Authorization['org']>, 'accessToken'> }>;
-  externalClientApps: Array<{ consumerKey: string; certificateFingerprint: string | null; preAuthorized: string[] }>;
+  externalClientApps: Array<{ consumerKey: string; certificateFingerprint: string | null; pendingCertificateFingerprint?: string; preAuthorized: string[] }>;
   users: Array<{ username: string; active: boolean }>;
   addons: Array<{ id: string; name: string; state: string; attachments: string[] }>;
   /** Each app's own config vars and how many releases it has. */

@@ -59,6 +59,7 @@ describe('one host per service', () => {
       'applink.create', 'applink.delete', 'applink.get', 'applink.list',
       'circleci.context', 'circleci.contexts', 'circleci.variable.put', 'circleci.variables',
       'datacloud.query',
+      'metadata.deploy', 'metadata.deployStatus', 'metadata.soap',
       'platform.addons', 'platform.app', 'platform.attachments', 'platform.config-vars', 'platform.config-vars.update', 'platform.releases', 'platform.sso',
       'salesforce.a360', 'salesforce.identity', 'salesforce.query', 'salesforce.token', 'salesforce.userinfo',
     ]);
