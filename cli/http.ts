@@ -25,7 +25,8 @@ export interface HttpRequest {
   method: HttpMethod;
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text, or bytes (a multipart body carrying a zip). */
+  body?: string | Uint8Array;
   /** Timeout of each attempt. */
   timeoutMs: number;
   retry?: RetryPolicy;
@@ -283,7 +284,7 @@ function registerRequestSecrets(request: HttpRequest, secrets: SecretSink | unde
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     if (SECRET_FIELD.test(name)) secrets.add(value.replace(/^(Bearer|Basic)\s+/i, ''));
   }
-  if (request.body === undefined) return;
+  if (typeof request.body !== 'string') return;
   const json = parseJson(request.body);
   if (json !== undefined) registerSecretFields(json, secrets);
   else for (const [name, value] of new URLSearchParams(request.body)) if (SECRET_FIELD.test(name)) secrets.add(value);

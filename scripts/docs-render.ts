@@ -12,6 +12,7 @@ import { APPLINK_ERRORS } from '../cli/applink/catalogue.js';
 import { CIRCLECI_ERRORS } from '../cli/circleci/catalogue.js';
 import type { Deps } from '../cli/deps.js';
 import { GENERAL_ERRORS, SALESFORCE_INPUT_ERRORS, type CatalogueEntry } from '../cli/error-catalogue.js';
+import { SALESFORCE_METADATA_ERRORS } from '../cli/salesforce/metadata-catalogue.js';
 import { KEY_CATALOGUE, renderKeyCatalogue, type KeyErrorParams, type KeyProblem } from '../cli/keys/errors.js';
 import { COMMAND_SCHEMAS, renderJsonSection } from './json-schemas.js';
 import { packOrb, VERSION_PLACEHOLDER } from './orb/pack.js';
@@ -170,6 +171,12 @@ export function renderTroubleshooting(): string {
     'From `SALESFORCE_INPUT_ERRORS` (cli/error-catalogue.ts).',
     '',
     table(catalogueHeader, catalogueRows(SALESFORCE_INPUT_ERRORS)),
+    '',
+    '### Salesforce Metadata API (the admin credential of rotate)',
+    '',
+    'From `SALESFORCE_METADATA_ERRORS` (cli/salesforce/metadata-catalogue.ts): reading an external client app\'s global OAuth settings and deploying its certificate.',
+    '',
+    table(catalogueHeader, catalogueRows(SALESFORCE_METADATA_ERRORS)),
     '',
     '### Keys and certificates',
     '',

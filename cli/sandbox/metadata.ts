@@ -122,7 +122,7 @@ export function globalOauthFields(state: SandboxState, app: ExternalClientApp, u
   const certificate = version >= CERTIFICATE_SINCE ? state.metadataCertificate(app) : undefined;
   const fields: Array<[string, string | undefined]> = [
     ['callbackUrl', app.callbackUrl],
-    ['certificate', certificate],
+    ['certificate', certificate?.trim()],
     // Without "View External Client Apps Consumer Secrets in Metadata" the key is left out (choice).
     ['consumerKey', state.hasPermission(user, 'ViewConsumerSecretsInMetadata') ? app.consumerKey : undefined],
     ['externalClientApplication', app.developerName],

@@ -13,10 +13,11 @@ import { GENERAL_ERRORS, SALESFORCE_INPUT_ERRORS } from '../../cli/error-catalog
 import { ExitCode } from '../../cli/errors.js';
 import { KEY_CATALOGUE } from '../../cli/keys/errors.js';
 import { SALESFORCE_ERRORS } from '../../cli/salesforce/catalogue.js';
+import { SALESFORCE_METADATA_ERRORS } from '../../cli/salesforce/metadata-catalogue.js';
 import { ROOT } from '../support/harness.js';
 
 /** Files that define catalogues (their codes are data, not raise sites). */
-const CATALOGUE_FILES = ['cli/applink/catalogue.ts', 'cli/circleci/catalogue.ts', 'cli/error-catalogue.ts', 'cli/keys/errors.ts', 'cli/salesforce/catalogue.ts'];
+const CATALOGUE_FILES = ['cli/applink/catalogue.ts', 'cli/circleci/catalogue.ts', 'cli/error-catalogue.ts', 'cli/keys/errors.ts', 'cli/salesforce/catalogue.ts', 'cli/salesforce/metadata-catalogue.ts'];
 /** Directories under cli/ that raise no CLI error codes (none today; orb tooling lives in scripts/orb). */
 const SKIPPED_DIRS: string[] = [];
 /** Codes in cli/ that belong to something else. */
@@ -51,11 +52,12 @@ const catalogues: Record<string, string[]> = {
   CIRCLECI_ERRORS: CIRCLECI_ERRORS.map((entry) => entry.code),
   SALESFORCE_INPUT_ERRORS: SALESFORCE_INPUT_ERRORS.map((entry) => entry.code),
   GENERAL_ERRORS: GENERAL_ERRORS.map((entry) => entry.code),
+  SALESFORCE_METADATA_ERRORS: SALESFORCE_METADATA_ERRORS.map((entry) => entry.code),
 };
 const exitOf = new Map<string, number>([
   ...SALESFORCE_ERRORS.map((entry) => [entry.code, entry.exitCode] as const),
   ...Object.entries(KEY_CATALOGUE).map(([code, entry]) => [code, entry.kind === 'input' ? 3 : entry.kind === 'failure' ? 9 : 0] as const),
-  ...[...APPLINK_ERRORS, ...CIRCLECI_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS].map((entry) => [entry.code, entry.exitCode] as const),
+  ...[...APPLINK_ERRORS, ...CIRCLECI_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS, ...SALESFORCE_METADATA_ERRORS].map((entry) => [entry.code, entry.exitCode] as const),
 ]);
 
 async function raiseSites(): Promise<{ codes: Map<string, string[]>; sites: Array<{ file: string; code: string; exitCode: number; how: string }> }> {
@@ -91,7 +93,7 @@ describe('error catalogues', () => {
 
   it('hold no AppLink or general entry that cli/ never raises', async () => {
     const { codes } = await raiseSites();
-    const stale = [...catalogues.APPLINK_ERRORS!, ...catalogues.CIRCLECI_ERRORS!, ...catalogues.SALESFORCE_INPUT_ERRORS!, ...catalogues.GENERAL_ERRORS!].filter((code) => !codes.has(code));
+    const stale = [...catalogues.APPLINK_ERRORS!, ...catalogues.CIRCLECI_ERRORS!, ...catalogues.SALESFORCE_INPUT_ERRORS!, ...catalogues.GENERAL_ERRORS!, ...catalogues.SALESFORCE_METADATA_ERRORS!].filter((code) => !codes.has(code));
     expect(stale).toEqual([]);
   });
 
@@ -105,7 +107,7 @@ describe('error catalogues', () => {
   });
 
   it('are plain data with a title, cause and fix for every entry', () => {
-    for (const entry of [...APPLINK_ERRORS, ...CIRCLECI_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS]) {
+    for (const entry of [...APPLINK_ERRORS, ...CIRCLECI_ERRORS, ...SALESFORCE_INPUT_ERRORS, ...GENERAL_ERRORS, ...SALESFORCE_METADATA_ERRORS]) {
       expect(entry.code).toMatch(/^ERR_[A-Z0-9_]+$/);
       expect(entry.title.length).toBeGreaterThan(3);
       expect(entry.cause).toMatch(/\.$/);
