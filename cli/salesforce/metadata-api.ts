@@ -127,11 +127,16 @@ function metadataError(code: string, message: string, details: Record<string, un
   return new SalesforceError(code, message, options);
 }
 
-/** One line of service text, bounded, without control characters. */
-function clean(value: unknown, max = 300): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const line = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max)}…` : line;
+/** Service text as kept in errors: one line, bounded, without control characters or the admin token it may quote. */
+type Clean = (value: unknown, max?: number) => string | undefined;
+
+function cleaner(secret: string): Clean {
+  return (value, max = 300) => {
+    if (typeof value !== 'string') return undefined;
+    let line = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    if (secret !== '') line = line.split(secret).join('[REDACTED]');
+    return line.length > max ? `${line.slice(0, max)}…` : line;
+  };
 }
 
 /** A refusal (non-2xx) of the REST API or a SOAP fault, as the catalogue's error. */
@@ -145,7 +150,7 @@ function refusal(where: string, response: HttpResponse, errorCode: string | unde
 }
 
 /** `[{errorCode, message}]` of a REST error answer. */
-function restRefusal(where: string, response: HttpResponse): AppError {
+function restRefusal(where: string, response: HttpResponse, clean: Clean): AppError {
   const body = parseJson(response.text);
   const first = (Array.isArray(body) ? body[0] : body) as Record<string, unknown> | undefined;
   return refusal(where, response, clean(first?.errorCode, 80), clean(first?.message));
@@ -169,7 +174,7 @@ function statusOf(result: Record<string, unknown>, id: string): DeployStatus {
 }
 
 /** The component problems of a failed deploy, for the message and `details` (no secret: names and Salesforce's texts). */
-function componentFailures(result: Record<string, unknown>): Array<{ fullName?: string; fileName?: string; componentType?: string; problem?: string }> {
+function componentFailures(result: Record<string, unknown>, clean: Clean): Array<{ fullName?: string; fileName?: string; componentType?: string; problem?: string }> {
   const details = result.details as { componentFailures?: unknown } | undefined;
   const failures = details?.componentFailures;
   const list = Array.isArray(failures) ? failures : failures && typeof failures === 'object' ? [failures] : [];
@@ -185,6 +190,7 @@ function componentFailures(result: Record<string, unknown>): Array<{ fullName?: 
 export function createEcaMetadataClient(options: MetadataClientOptions, deps: MetadataDeps): EcaMetadataPort {
   const { admin } = options;
   deps.secrets?.add(admin.accessToken);
+  const clean = cleaner(admin.accessToken);
   const apiVersion = options.apiVersion ?? DEFAULT_METADATA_API_VERSION;
   const instance = new URL(admin.instanceUrl).origin;
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -250,7 +256,7 @@ export function createEcaMetadataClient(options: MetadataClientOptions, deps: Me
     const url = `${restBase}/${encodeURIComponent(id)}?includeDetails=true`;
     const where = `GET ${restBase}/${id}`;
     const response = await httpRequest({ method: 'GET', url, headers: { authorization: `Bearer ${admin.accessToken}`, accept: 'application/json' }, timeoutMs, retry: RETRY_IDEMPOTENT, service: 'the Salesforce Metadata API' }, deps);
-    if (response.status < 200 || response.status >= 300) throw restRefusal(where, response);
+    if (response.status < 200 || response.status >= 300) throw restRefusal(where, response, clean);
     const result = (parseJson(response.text) as { deployResult?: unknown } | undefined)?.deployResult;
     if (typeof result !== 'object' || result === null) throw metadataError('ERR_SF_METADATA_UNAVAILABLE', `${where} answered ${response.status} without a deployResult.`, { endpoint: where, status: response.status });
     return result as Record<string, unknown>;
@@ -273,7 +279,7 @@ export function createEcaMetadataClient(options: MetadataClientOptions, deps: Me
       },
       deps,
     );
-    if (response.status < 200 || response.status >= 300) throw restRefusal(where, response);
+    if (response.status < 200 || response.status >= 300) throw restRefusal(where, response, clean);
     const id = (parseJson(response.text) as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string' || !/^[A-Za-z0-9]{15,18}$/.test(id)) throw metadataError('ERR_SF_METADATA_UNAVAILABLE', `${where} answered ${response.status} without a deploy id.`, { endpoint: where, status: response.status });
     let result = await status(id);
@@ -289,7 +295,7 @@ export function createEcaMetadataClient(options: MetadataClientOptions, deps: Me
     }
     const outcome = statusOf(result, id);
     if (!asBoolean(result.success) || outcome.status !== 'Succeeded') {
-      const failures = componentFailures(result);
+      const failures = componentFailures(result, clean);
       const problems = failures.map((failure) => `${failure.fullName ?? failure.fileName ?? '?'}: ${failure.problem ?? 'no problem text'}`).join('; ');
       const errorMessage = clean(result.errorMessage);
       throw metadataError('ERR_SF_DEPLOY_FAILED', `The ${checkOnly ? 'validate-only ' : ''}deploy ${id} of ${GLOBAL_OAUTH_TYPE} ${settings.fullName} ended ${outcome.status}${problems ? `: ${problems}` : errorMessage ? `: ${errorMessage}` : ''}.`, {

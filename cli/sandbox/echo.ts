@@ -12,7 +12,7 @@ const SECRET_HEADERS = ['authorization', 'x-addon-sso'];
 const SECRET_FIELDS = /token|secret|passw|private_?key|assertion/i;
 
 /** What the request carried that is secret, as one sentence (empty when nothing). */
-export function echoOfSecrets(request: Pick<SandboxRequest, 'headers' | 'json' | 'form'>): string {
+export function echoOfSecrets(request: Pick<SandboxRequest, 'headers' | 'json' | 'form'> & Partial<Pick<SandboxRequest, 'rawBody'>>): string {
   const parts: string[] = [];
   for (const name of SECRET_HEADERS) {
     const value = headerValue(request.headers, name);
@@ -24,12 +24,25 @@ export function echoOfSecrets(request: Pick<SandboxRequest, 'headers' | 'json' |
       ? Object.entries(request.json as Record<string, unknown>)
       : [];
   for (const [name, value] of fields) if (typeof value === 'string' && SECRET_FIELDS.test(name)) parts.push(`${name}: ${value}`);
+  // A SOAP call (the Metadata API) carries its session in the SOAP header.
+  for (const match of (request.rawBody ?? '').matchAll(/<(?:[\w.-]+:)?sessionId>([^<]*)</g)) parts.push(`sessionId: ${match[1]}`);
   return parts.length === 0 ? '' : ` (you sent ${parts.join(', ')})`;
 }
 
-/** `reply` with the echo appended to its error text (`message`, `error_description`, `detail`). */
+/**
+ * `reply` with the echo appended to its error text (`message`, `error_description`, `detail`; each
+ * `message` of a Salesforce REST error list; a SOAP fault's `faultstring`).
+ */
 export function withEcho(reply: Reply, echo: string): Reply {
-  if (echo === '' || reply.status < 400 || typeof reply.body !== 'object' || reply.body === null || Array.isArray(reply.body)) return reply;
+  if (echo === '' || reply.status < 400) return reply;
+  if (typeof reply.body === 'string' && reply.body.includes('</faultstring>')) {
+    const escaped = echo.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return { ...reply, body: reply.body.replace('</faultstring>', `${escaped}</faultstring>`) };
+  }
+  if (Array.isArray(reply.body)) {
+    return { ...reply, body: reply.body.map((item: unknown) => (typeof item === 'object' && item !== null && typeof (item as { message?: unknown }).message === 'string' ? { ...item, message: `${(item as { message: string }).message}${echo}` } : item)) };
+  }
+  if (typeof reply.body !== 'object' || reply.body === null) return reply;
   const body = { ...(reply.body as Record<string, unknown>) };
   let echoed = false;
   for (const field of ['message', 'error_description', 'detail']) {

@@ -121,6 +121,11 @@ describe('readSettings', () => {
     const refused = await failure(nobody.metadata.readSettings('AppLink_B'), nobody.token);
     expect(refused.code).toBe('ERR_SF_METADATA_ACCESS');
     expect(refused.message).toBe(`The admin user may not use the Metadata API: POST ${sandbox!.urls.instance}/services/Soap/m/62.0 (readMetadata) answered 500 INSUFFICIENT_ACCESS: INSUFFICIENT_ACCESS: use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions.`);
+    sandbox!.state.configure({ echoSecrets: true });
+    const quoted = await failure(nobody.metadata.readSettings('AppLink_B'), nobody.token);
+    expect(quoted.message).toContain('permissions (you sent sessionId: [REDACTED]).');
+    expect((await failure(nobody.metadata.deployCertificate({ settings: { fullName: 'AppLink_B', externalClientApplication: 'AppLink_B', consumerKey: KEY_B, xml: '' }, certificatePem: b.certificate, checkOnly: true, deadline: clock + 1000 }), nobody.token)).message).toContain('(you sent authorization: Bearer [REDACTED])');
+    sandbox!.state.configure({ echoSecrets: false });
     const expired = await client(undefined, '00DSB0000000001!expired');
     expect((await failure(expired.metadata.readSettings('AppLink_B'), '00DSB0000000001!expired')).code).toBe('ERR_SF_ADMIN_SESSION');
   });

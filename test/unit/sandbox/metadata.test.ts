@@ -233,6 +233,13 @@ describe('deployRequest (REST)', () => {
     expect(JSON.stringify(sandbox.requestLog)).not.toContain(token);
   });
 
+  it('quotes the session in its errors in echoSecrets mode: the SOAP fault and the REST error list', async () => {
+    sandbox.state.configure({ echoSecrets: true });
+    const token = await session('nobody@acme.example');
+    expect((await readSettings(token, ['AppLink_B'])).text).toContain(`permissions (you sent sessionId: ${token})</faultstring>`);
+    expect((await deploy(token, settingsZip({}), true)).body).toEqual([{ errorCode: 'INSUFFICIENT_ACCESS', message: `use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions (you sent authorization: Bearer ${token})` }]);
+  });
+
   it('gives the app a new consumer key on a real deploy with the consumerKeyChangesOnDeploy fault', async () => {
     sandbox.state.configure({ consumerKeyChangesOnDeploy: true });
     await deploy(await session(), settingsZip({ certificate: b.certificate }), false);
