@@ -4,6 +4,7 @@
  */
 import { resolveAddon, type AppLinkTarget, type ResolveAddonOptions } from '../applink/platform-api.js';
 import type { Deps } from '../deps.js';
+import { createEcaMetadataClient } from '../salesforce/metadata-api.js';
 import { createAuthorizationsPort } from './authorizations.js';
 import type { CircleCiClientInput } from './circleci-input.js';
 import { createLoginProbe } from './login-probe.js';
@@ -23,7 +24,7 @@ export function createServices(inputs: ServiceInputs, deps: Deps): RotateService
   return {
     login: createLoginProbe({ ...deps, allowLoginHosts: inputs.allowLoginHosts }),
     authorizations: createAuthorizationsPort(addon, deps),
-    metadata: pending('the Metadata API client (cli/salesforce/)'),
+    metadata: createEcaMetadataClient({ admin: inputs.admin }, deps),
     configVars: pending('the Heroku config vars client'),
     ...(inputs.circleci ? { circleci: pending<CircleCiContextsPort>('the CircleCI contexts client') } : {}),
   };
