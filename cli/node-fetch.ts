@@ -4,7 +4,7 @@
  * the process alive after the last response; a CLI that makes a handful of requests pays both on
  * every run. Tests inject their own fetch; this one is used by the built binary.
  *
- * Supported: method, headers, a string body, `signal`, and `redirect: 'manual'` (redirects are
+ * Supported: method, headers, a string or byte (`Uint8Array`) body, `signal`, and `redirect: 'manual'` (redirects are
  * never followed: the answer is returned as it is). Errors look like fetch's: a `TypeError`
  * "fetch failed" whose `cause` is the socket error (`ECONNREFUSED`, `ECONNRESET`, ...), or the
  * signal's reason when it aborts.
@@ -186,9 +186,9 @@ export async function nodeHttpFetch(input: string | URL | Request, init: FetchIn
   const signal = init.signal ?? undefined;
   if (signal?.aborted) throw signal.reason;
   const body = init.body;
-  if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeError('nodeHttpFetch: only string bodies are supported');
+  if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new TypeError('nodeHttpFetch: only string and Uint8Array bodies are supported');
   const headers = toHeaderRecord(init.headers);
-  if (typeof body === 'string' && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  if ((typeof body === 'string' || body instanceof Uint8Array) && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
 
   const { outgoing, proxied } = await openRequest(url, init.method ?? 'GET', headers, options.env, signal);
   return new Promise<Response>((resolve, reject) => {

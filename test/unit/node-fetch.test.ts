@@ -11,14 +11,15 @@ import { sleep } from '../../cli/deps.js';
 
 let server: http.Server;
 let base: string;
-const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string; bytes: Buffer }> = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const bytes = Buffer.concat(chunks);
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: bytes.toString('utf8'), bytes });
       if (req.url === '/json') {
         res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'], 'retry-after': '3' });
         res.end(JSON.stringify({ ok: true }));
@@ -59,6 +60,15 @@ describe('nodeHttpFetch', () => {
     expect([request.method, request.url, request.body]).toEqual(['POST', '/json', '{"a":1}']);
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers['content-length']).toBe('7');
+  });
+
+  it('sends a byte body (a multipart deploy with a zip) unchanged, with its length', async () => {
+    const bytes = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0xff, 0xc3, 0x28, 0x0d, 0x0a]);
+    const response = await nodeHttpFetch(`${base}/bytes`, { method: 'POST', headers: { 'content-type': 'application/zip' }, body: bytes });
+    expect(await response.text()).toBe('plain');
+    const request = seen.at(-1)!;
+    expect(request.bytes.equals(Buffer.from(bytes))).toBe(true);
+    expect(request.headers['content-length']).toBe('10');
   });
 
   it('does not follow redirects', async () => {
