@@ -140,6 +140,7 @@ export async function addJwtAuthorization(options: AddJwtAuthorizationOptions, d
 }
 
 function existsError(options: AddJwtAuthorizationOptions): AppError {
+  // Stryker disable next-line StringLiteral: appLinkError quotes only a JSON message of the body; no text makes one.
   return appLinkError(madeUpConflict(''), options.target, options.request.developerName);
 }
 
@@ -214,7 +215,8 @@ async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps,
   const name = request.developerName;
   const attempts = options.postAttempts ?? 4;
   let uncertain = false;
-  let lastFailure: unknown;
+  // Set on every path that reaches the check below (a transient error, a 429, a 5xx or a 409 after one).
+  let lastFailure: AppError | undefined;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     let response: AppLinkResponse | undefined;
     try {
@@ -249,33 +251,27 @@ async function createOnce(options: AddJwtAuthorizationOptions, deps: AddJwtDeps,
         return { kind: 'conflict', response: response?.status === 409 ? response : syntheticConflict() };
       }
       const owned = ownedByFacts(found, request);
-      // Stryker disable next-line StringLiteral: only 'conflict' is ever compared; any other kind is a creation.
-      if (owned === 'yes') return { kind: 'created', authorization: found };
+      if (owned === 'yes') {
+        // Stryker disable next-line StringLiteral: only 'conflict' is ever compared; any other kind is a creation.
+        return { kind: 'created', authorization: found };
+      }
       if (owned === 'no') {
         return { kind: 'conflict', response: syntheticConflict(), reason: `Another authorization ${name} (id ${found.id}) with other settings was created meanwhile by someone else; this run created nothing.` };
       }
       const app = appFlag(target);
       throw annotate(
-        lastFailure instanceof AppError ? lastFailure : existsError(options),
+        lastFailure!,
         'unknown',
         `An authorization ${name} (id ${found.id}, ${found.status}) now exists, but the AppLink API's answer has too few facts (alias, username, client id) to tell whether this run created it: check it with applink-jwt info ${name}${app}.`,
       );
     }
     if (attempt < attempts) {
       const delayMs = boundedDelay(retryDelayMs(attempt, null, RETRY_GET, deps.now()), deps);
-      deps.httpLog?.retry({ service: 'the AppLink API', reason: response?.status ?? shortReason(lastFailure), delayMs, attempt: attempt + 1, attempts });
+      deps.httpLog?.retry({ service: 'the AppLink API', reason: response?.status ?? lastFailure!.code, delayMs, attempt: attempt + 1, attempts });
       await deps.sleep(delayMs, deps.signal);
     }
   }
-  // Stryker disable next-line ConditionalExpression: equivalent; every failure recorded above is an AppError (isTransient or appLinkError).
-  if (!(lastFailure instanceof AppError)) throw lastFailure;
-  throw annotate(lastFailure, 'unchanged', `No authorization named ${name} exists (checked), so nothing was created.`);
-}
-
-/** What a retry line says about a failure without a status. */
-function shortReason(error: unknown): string {
-  // Stryker disable next-line StringLiteral: equivalent; the failures recorded are AppErrors (see createOnce).
-  return error instanceof AppError ? error.code : 'no answer';
+  throw annotate(lastFailure!, 'unchanged', `No authorization named ${name} exists (checked), so nothing was created.`);
 }
 
 /** The 409 the AppLink API gives for a name that is taken, for one found by a GET instead. */
@@ -283,7 +279,7 @@ function syntheticConflict(): AppLinkResponse {
   return madeUpConflict(JSON.stringify({ id: 'conflict', message: 'Authorization already exists' }));
 }
 
-function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): error is AppError {
   return error instanceof AppError && (error.code === 'ERR_NETWORK' || error.code === 'ERR_HTTP_TIMEOUT');
 }
 
