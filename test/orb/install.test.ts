@@ -2,7 +2,8 @@
  * The orb's install step on the Node.js it finds: which versions it refuses before calling npm, and
  * what it says (a fake `node` on an otherwise empty PATH; no npm, so an accepted version stops at npm).
  */
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { execSync } from 'node:child_process';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import YAML from 'yaml';
@@ -12,12 +13,13 @@ import { expandCommand, runSteps } from './expand.js';
 import { createJob, type Job } from './job.js';
 
 let orb: Record<string, unknown>;
+let version: string;
 const jobs: Job[] = [];
 const TOO_OLD = 'is too old: applink-jwt needs Node.js 20.19 or newer. Use the applink/default executor (cimg/node:lts), or install a newer Node.js before this step.';
 const NO_NPM = 'is, without npm): applink-jwt is installed with npm. Use the applink/default executor (cimg/node), or install npm before this step.';
 
 beforeAll(async () => {
-  const version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   orb = YAML.parse((await packOrb(join(ROOT, 'orb/src'), { version })).yaml, { version: '1.1' }) as Record<string, unknown>;
 });
 
@@ -56,5 +58,21 @@ describe('install checks the Node.js it finds before calling npm (mutation survi
 
   it.each(['20.19.0', '21.0.0', '22.11.0'])('accepts v%s and goes on to npm', async (version) => {
     expect(await installWith(`echo v${version}`)).toEqual({ exitCode: 1, stderr: `applink: npm is not installed (Node.js ${version} ${NO_NPM}` });
+  });
+});
+
+describe('install finds the CLI a cache restored under $HOME/.applink-jwt/<version> (mutation survivor)', () => {
+  it('puts it on the PATH, for this step and later ones, and installs nothing', async () => {
+    const job = await createJob({}, { shim: false });
+    jobs.push(job);
+    const cached = join(job.home, '.applink-jwt', version, 'bin');
+    await mkdir(cached, { recursive: true });
+    await writeFile(join(cached, 'applink-jwt'), `#!/bin/sh\necho ${version}\n`);
+    await chmod(join(cached, 'applink-jwt'), 0o755);
+    // No node and no npm on the PATH (an install would fail), only dirname.
+    await symlink(execSync('command -v dirname', { encoding: 'utf8' }).trim(), join(job.env.PATH!.split(':')[0]!, 'dirname'));
+    const [result] = await runSteps(expandCommand(orb, 'install', { cache: false }), { env: { ...job.env, PATH: job.env.PATH!.split(':')[0]! }, cwd: job.cwd });
+    expect([result!.exitCode, result!.stdout, result!.stderr]).toEqual([0, `applink-jwt ${version} is already installed at ${cached}/applink-jwt; skipping the install.`, '']);
+    expect(await readFile(job.env.BASH_ENV!, 'utf8')).toBe(`export PATH="${cached}:\${PATH}"\n`);
   });
 });
