@@ -76,3 +76,15 @@ describe('install finds the CLI a cache restored under $HOME/.applink-jwt/<versi
     expect(await readFile(job.env.BASH_ENV!, 'utf8')).toBe(`export PATH="${cached}:\${PATH}"\n`);
   });
 });
+
+describe('install replaces a CLI on the PATH that does not say its version (mutation survivor)', () => {
+  it('says so and goes on to install, instead of stopping silently', async () => {
+    const job = await createJob({}, { shim: '#!/bin/sh\nexit 1\n' });
+    jobs.push(job);
+    const bin = job.env.PATH!.split(':')[0]!;
+    await writeFile(join(bin, 'node'), '#!/bin/sh\necho v22.11.0\n');
+    await chmod(join(bin, 'node'), 0o755);
+    const [result] = await runSteps(expandCommand(orb, 'install', { cache: false }), { env: { ...job.env, PATH: bin }, cwd: job.cwd });
+    expect([result!.exitCode, result!.stdout, result!.stderr]).toEqual([1, `applink-jwt of an unknown version is on the PATH; installing ${version}.`, `applink: npm is not installed (Node.js 22.11.0 ${NO_NPM}`]);
+  });
+});
