@@ -251,6 +251,13 @@ describe('authorize (platform mode)', () => {
       // A later step: bash sourcing the file (as CircleCI sources BASH_ENV) and a child process of it.
       const later = await execa('bash', ['-c', `. "${bashEnv}"; node -e 'console.log(process.env.APPLINK_ORG_ID)'`], { env: { PATH: process.env.PATH }, extendEnv: false });
       expect(later.stdout).toBe(stored.org!.id);
+
+      // Run again with --if-exists skip (the fix ERR_APPEND_ENV names): the authorization is left as
+      // it is and the file gets the lines again.
+      const skipFile = join(dir, 'skip.env');
+      const again = await bin.run(authorize('handoff_org', keys[0]!, '--alias', 'prod', '--if-exists', 'skip', '--append-env', skipFile), platformEnv(sandbox));
+      expect([again.exitCode, again.stdout.split('\n')[0]]).toEqual([0, expect.stringMatching(/^Left handoff_org .* as it was \(--if-exists skip\)/)]);
+      expect(await readFile(skipFile, 'utf8')).toContain(`export APPLINK_ORG_ID='${stored.org!.id}'\n`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
