@@ -9,6 +9,7 @@ import { AppError, ExitCode } from '../errors.js';
 import { describeUrl, httpRequest, RETRY_IDEMPOTENT, type HttpResponse, type RetryPolicy } from '../http.js';
 import { pathSegment } from '../applink/path-segment.js';
 import { newRequestId, readJson, saying, statusError, unexpectedShape, USER_AGENT } from '../applink/service-response.js';
+import type { CircleCiContext, CircleCiContextsPort } from '../rotate/ports.js';
 
 export const CIRCLECI_API = 'the CircleCI API';
 
@@ -32,32 +33,13 @@ export interface ContextsClientOptions {
 
 type ContextsDeps = Pick<Deps, 'fetch' | 'sleep' | 'signal' | 'now' | 'secrets'> & Partial<Pick<Deps, 'httpLog'>>;
 
-export interface CircleCiContextRef {
-  id: string;
-  name: string;
-}
-
-/** What a PUT answers: never the value. */
-export interface ContextVariableInfo {
-  variable: string;
-  contextId: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ContextsClient {
-  findContext(ownerSlug: string, name: string): Promise<CircleCiContextRef | undefined>;
-  setVariable(contextId: string, name: string, value: string): Promise<ContextVariableInfo>;
-  listVariableNames(contextId: string): Promise<string[]>;
-}
-
 interface Page {
   items: unknown[];
   next_page_token?: string | null;
 }
 
-/** A client of the contexts API with one token. */
-export function createContextsClient(options: ContextsClientOptions, deps: ContextsDeps): ContextsClient {
+/** A client of the contexts API with one token: `rotate`'s {@link CircleCiContextsPort}. */
+export function createContextsClient(options: ContextsClientOptions, deps: ContextsDeps): CircleCiContextsPort {
   const base = options.baseUrl.href.replace(/\/+$/, '');
   deps.secrets?.add(options.token);
 
@@ -130,7 +112,7 @@ export function createContextsClient(options: ContextsClientOptions, deps: Conte
       const url = new URL(`${base}/context`);
       url.searchParams.set('owner-slug', ownerSlug);
       const items = await allItems(url.href, `the contexts of ${ownerSlug}`);
-      const found = items.find((item): item is CircleCiContextRef => isRecord(item) && item.name === name && typeof item.id === 'string' && item.id !== '');
+      const found = items.find((item): item is CircleCiContext => isRecord(item) && item.name === name && typeof item.id === 'string' && item.id !== '');
       return found === undefined ? undefined : { id: found.id, name: found.name };
     },
 

@@ -10,6 +10,7 @@ import { describeUrl, httpRequest, RETRY_IDEMPOTENT, type HttpResponse } from '.
 import { PLATFORM_API, PLATFORM_TIMEOUT_MS, RETRY_GET } from '../applink/platform-api.js';
 import { newRequestId, readJson, saying, statusError, unexpectedShape, USER_AGENT } from '../applink/service-response.js';
 import { pathSegment } from '../applink/path-segment.js';
+import type { ConfigVarsPort } from '../rotate/ports.js';
 
 export interface ConfigVarsClientOptions {
   /** Checked Platform API base URL (`https://api.heroku.com`, or the sandbox). */
@@ -33,14 +34,8 @@ export const PLATFORM_ACCEPT = 'application/vnd.heroku+json; version=3';
  */
 const SECRET_CONFIG_VAR = /token|secret|passw|key|credential|_url$|^url$|dsn/i;
 
-/** `GET`/`PATCH` of an app's config vars, behind the `ConfigVarsPort` of `rotate`. */
-export interface ConfigVarsClient {
-  get(app: string): Promise<Record<string, string>>;
-  set(app: string, changes: Record<string, string | null>): Promise<Record<string, string>>;
-}
-
-/** A client of the config vars of any app the token can see. */
-export function createConfigVarsClient(options: ConfigVarsClientOptions, deps: ConfigVarsDeps): ConfigVarsClient {
+/** A client of the config vars of any app the token can see: `rotate`'s {@link ConfigVarsPort}. */
+export function createConfigVarsClient(options: ConfigVarsClientOptions, deps: ConfigVarsDeps): ConfigVarsPort {
   const source = options.apiKeySource ?? 'HEROKU_API_KEY';
   const url = (app: string) => `${options.platformUrl.href.replace(/\/+$/, '')}/apps/${pathSegment(app, 'The app name')}/config-vars`;
 
