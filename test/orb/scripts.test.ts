@@ -404,7 +404,7 @@ describe('shellcheck', () => {
   it('passes on every orb script (shellcheck is installed by .ci/run; this fails when it is missing)', async () => {
     const folder = join(ROOT, 'orb/src/scripts');
     const scripts = (await readdir(folder)).filter((name) => name.endsWith('.sh')).sort();
-    expect(scripts).toEqual(['authorize.sh', 'check_key.sh', 'install.sh', 'remove.sh', 'sandbox_env.sh', 'sandbox_keys.sh', 'sandbox_start.sh', 'utils.sh', 'verify.sh']);
+    expect(scripts).toEqual(['authorize.sh', 'check_key.sh', 'install.sh', 'remove.sh', 'rotate.sh', 'sandbox_env.sh', 'sandbox_keys.sh', 'sandbox_start.sh', 'utils.sh', 'verify.sh']);
     const result = await shellcheck(folder, scripts);
     expect({ exitCode: result.exitCode, timedOut: result.timedOut, output: `${result.stdout}${result.stderr}` }).toEqual({ exitCode: 0, timedOut: false, output: '' });
   }, 120_000);

@@ -177,8 +177,8 @@ describe('npm run orb:pack', () => {
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(result).toMatchObject({ exitCode: 0, stdout: `Packed orb/src into dist/orb.yml (install pins applink-jwt ${version}).`, stderr: '' });
     const orb = YAML.parse(await readFile(join(ROOT, 'dist/orb.yml'), 'utf8'));
-    expect(Object.keys(orb.commands)).toEqual(['authorize', 'check_key', 'install', 'remove', 'sandbox', 'verify']);
-    expect(Object.keys(orb.jobs)).toEqual(['authorize', 'check_key']);
+    expect(Object.keys(orb.commands)).toEqual(['authorize', 'check_key', 'install', 'remove', 'rotate', 'sandbox', 'verify']);
+    expect(Object.keys(orb.jobs)).toEqual(['authorize', 'check_key', 'rotate']);
     expect(orb.commands.install.parameters.version.default).toBe(version);
     const script = await readFile(join(ROOT, 'orb/src/scripts/authorize.sh'), 'utf8');
     expect(orb.commands.authorize.steps[0].run.command).toBe(script.replaceAll('<<', '\\<<'));
