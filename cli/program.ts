@@ -343,6 +343,7 @@ Examples:
     .option('--circleci-owner-slug <slug>', 'owner of that context, such as gh/acme')
     .option('--circleci-key-variable <name>', 'context variable that holds the private key', 'JWT_PRIVATE_KEY')
     .option('--circleci-client-id-variable <name>', 'context variable that holds the consumer key (none: leave it)', 'SF_CLIENT_ID')
+    .option('--circleci-certificate-variable <name>', 'context variable that gets the new certificate (public; for the orb\'s check_key certificate_variable)')
     .option('--circleci-token-env <name>', 'environment variable holding the CircleCI API token', 'CIRCLE_TOKEN')
     .addOption(envOption('--circleci-url <url>', 'CircleCI API v2 base URL (default https://circleci.com/api/v2)', 'CIRCLECI_API_URL'))
     .option('--state-dir <dir>', 'keep the new key (mode 0600) and the progress here, so a second run resumes')
@@ -405,6 +406,7 @@ Examples:
           circleciOwnerSlug: options.circleciOwnerSlug as string | undefined,
           circleciKeyVariable: options.circleciKeyVariable as string,
           circleciClientIdVariable: options.circleciClientIdVariable as string,
+          circleciCertificateVariable: options.circleciCertificateVariable as string | undefined,
           circleciTokenEnv: options.circleciTokenEnv as string,
           circleciUrl: options.circleciUrl as string | undefined,
           stateDir: options.stateDir as string | undefined,

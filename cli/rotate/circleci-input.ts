@@ -20,6 +20,8 @@ export interface CircleCiOptions {
   circleciKeyVariable: string;
   /** `none` leaves the client id variable alone. */
   circleciClientIdVariable: string;
+  /** `--circleci-certificate-variable`: also set the new certificate (public) there. */
+  circleciCertificateVariable?: string;
   circleciTokenEnv: string;
   /** `--circleci-url`, else `CIRCLECI_API_URL`, else https://circleci.com/api/v2. */
   circleciUrl?: string;
@@ -45,7 +47,9 @@ export function planCircleCi(options: CircleCiOptions, env: Deps['env']): { sett
       }),
     );
   }
-  for (const [flag, name] of [['--circleci-key-variable', options.circleciKeyVariable], ['--circleci-client-id-variable', options.circleciClientIdVariable]] as const) {
+  const names: Array<readonly [string, string]> = [['--circleci-key-variable', options.circleciKeyVariable], ['--circleci-client-id-variable', options.circleciClientIdVariable]];
+  if (options.circleciCertificateVariable !== undefined) names.push(['--circleci-certificate-variable', options.circleciCertificateVariable]);
+  for (const [flag, name] of names) {
     if (!VARIABLE.test(name)) problems.add(new InputError('ERR_ROTATE_CIRCLECI_INPUT', `${flag} "${name.slice(0, 80)}" is not an environment variable name.`, { hint: `Give the variable's name, such as ${flag === '--circleci-key-variable' ? 'JWT_PRIVATE_KEY' : 'SF_CLIENT_ID (or none)'}.` }));
   }
   const raw = env[options.circleciTokenEnv];
@@ -81,6 +85,7 @@ export function planCircleCi(options: CircleCiOptions, env: Deps['env']): { sett
       context: options.circleciContext,
       keyVariable: options.circleciKeyVariable,
       ...(options.circleciClientIdVariable === 'none' ? {} : { clientIdVariable: options.circleciClientIdVariable }),
+      ...(options.circleciCertificateVariable === undefined ? {} : { certificateVariable: options.circleciCertificateVariable }),
     },
     client: { baseUrl: baseUrl!, token: token!, tokenSource: options.circleciTokenEnv },
   };

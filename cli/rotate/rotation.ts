@@ -24,6 +24,8 @@ export interface CircleCiSettings {
   keyVariable: string;
   /** The variable that holds the consumer key (`SF_CLIENT_ID`), set to the new slot's; none when undefined. */
   clientIdVariable?: string;
+  /** The variable that gets the new certificate PEM (public: the orb's check_key reads it); none when undefined. */
+  certificateVariable?: string;
 }
 
 export interface RotationSettings {
@@ -368,16 +370,18 @@ export async function runRotation(settings: RotationSettings, services: RotateSe
           details: { context: ci.context, ownerSlug: ci.ownerSlug },
         });
       }
-      const variables = [ci.keyVariable, ...(ci.clientIdVariable ? [ci.clientIdVariable] : [])];
+      const variables = [ci.keyVariable, ...(ci.clientIdVariable ? [ci.clientIdVariable] : []), ...(ci.certificateVariable ? [ci.certificateVariable] : [])];
       if (settings.plan) {
         ciStep.status = 'planned';
         ciStep.changes.push(`set ${ci.keyVariable} (the new private key) in CircleCI context ${ci.context} (${context.id})`);
         if (ci.clientIdVariable) ciStep.changes.push(`set ${ci.clientIdVariable}=${clientId} in CircleCI context ${ci.context}`);
+        if (ci.certificateVariable) ciStep.changes.push(`set ${ci.certificateVariable} (the new certificate) in CircleCI context ${ci.context}`);
       } else {
         begin('update-ci', `setting ${variables.join(' and ')} in CircleCI context ${ci.context}`);
         const startedAt = deps.now();
         const facts: Record<string, string> = {};
-        for (const [name, value] of [[ci.keyVariable, privateKeyPem!], ...(ci.clientIdVariable ? [[ci.clientIdVariable, clientId]] : [])] as Array<[string, string]>) {
+        const values = [[ci.keyVariable, privateKeyPem!], ...(ci.clientIdVariable ? [[ci.clientIdVariable, clientId]] : []), ...(ci.certificateVariable ? [[ci.certificateVariable, certificatePem!]] : [])] as Array<[string, string]>;
+        for (const [name, value] of values) {
           const answer = await services.circleci.setVariable(context.id, name, value);
           const updated = Date.parse(answer.updatedAt);
           if (!Number.isFinite(updated) || updated < startedAt - CLOCK_SKEW_MS) {
@@ -387,7 +391,8 @@ export async function runRotation(settings: RotationSettings, services: RotateSe
             });
           }
           facts.updatedAt = answer.updatedAt;
-          ciStep.changes.push(`set ${name}${name === ci.keyVariable ? ' (the new private key)' : `=${value}`} in CircleCI context ${ci.context} (updated_at ${answer.updatedAt})`);
+          const what = name === ci.keyVariable ? ' (the new private key)' : name === ci.certificateVariable ? ' (the new certificate)' : `=${value}`;
+          ciStep.changes.push(`set ${name}${what} in CircleCI context ${ci.context} (updated_at ${answer.updatedAt})`);
         }
         end('updated');
         ciStep.status = 'done';
