@@ -184,7 +184,7 @@ export async function runRotate(
   };
   // 2. The credentials that take a command to read, then the services.
   const credential = await resolveAdminCredential(admin, deps);
-  const clients = services({ platform: target.resolve, admin: credential, ...(circleci.client ? { circleci: circleci.client } : {}), allowLoginHosts: options.allowLoginHosts }, deps);
+  const clients = services({ platform: target.resolve, admin: credential, ...(circleci.client ? { circleci: circleci.client } : {}), allowLoginHosts: options.allowLoginHosts, pollIntervalMs: options.pollIntervalMs }, deps);
   const store = options.stateDir === undefined ? undefined : stateStore(options.stateDir, deps.fs);
   // Stated up front, before anything changes (it is in the report too).
   if (slots.singleSlot) deps.progress.note(`Downtime: ${singleSlotDowntime(settings)}`);

@@ -3,12 +3,14 @@
  * and cli/circleci/ behind the ports of cli/rotate/ports.ts, built from the checked inputs.
  */
 import { resolveAddon, type AppLinkTarget, type ResolveAddonOptions } from '../applink/platform-api.js';
+import { createContextsClient } from '../circleci/contexts.js';
 import type { Deps } from '../deps.js';
-import { createEcaMetadataClient } from '../salesforce/metadata-api.js';
+import { createConfigVarsClient } from '../heroku/config-vars.js';
+import { createEcaMetadataClient, DEFAULT_DEPLOY_POLL_MS } from '../salesforce/metadata-api.js';
 import { createAuthorizationsPort } from './authorizations.js';
 import type { CircleCiClientInput } from './circleci-input.js';
 import { createLoginProbe } from './login-probe.js';
-import type { AdminCredential, CircleCiContextsPort, RotateServices } from './ports.js';
+import type { AdminCredential, RotateServices } from './ports.js';
 
 export interface ServiceInputs {
   /** The Platform API, its token and the app (from `planTarget`). */
@@ -16,6 +18,8 @@ export interface ServiceInputs {
   admin: AdminCredential;
   circleci?: CircleCiClientInput;
   allowLoginHosts: string[];
+  /** `--poll-interval`: deploy status polls are at most this far apart too (default 2 s apart). */
+  pollIntervalMs: number;
 }
 
 export function createServices(inputs: ServiceInputs, deps: Deps): RotateServices {
@@ -24,17 +28,8 @@ export function createServices(inputs: ServiceInputs, deps: Deps): RotateService
   return {
     login: createLoginProbe({ ...deps, allowLoginHosts: inputs.allowLoginHosts }),
     authorizations: createAuthorizationsPort(addon, deps),
-    metadata: createEcaMetadataClient({ admin: inputs.admin }, deps),
-    configVars: pending('the Heroku config vars client'),
-    ...(inputs.circleci ? { circleci: pending<CircleCiContextsPort>('the CircleCI contexts client') } : {}),
+    metadata: createEcaMetadataClient({ admin: inputs.admin, pollIntervalMs: Math.min(inputs.pollIntervalMs, DEFAULT_DEPLOY_POLL_MS) }, deps),
+    configVars: createConfigVarsClient(inputs.platform, deps),
+    ...(inputs.circleci ? { circleci: createContextsClient(inputs.circleci, deps) } : {}),
   };
-}
-
-/** A port whose client has not landed yet: every call fails saying so. */
-function pending<T extends object>(what: string): T {
-  return new Proxy({} as T, {
-    get: () => async () => {
-      throw new Error(`${what} is not part of this build yet`);
-    },
-  });
 }
