@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs/promises';
 import { debugEnabled, scanCliFlags } from './cli-mode.js';
-import { sleep, type Deps, type Runner } from './deps.js';
+import { sleep, type Deps } from './deps.js';
+import { programRunner } from './run-program.js';
 import { ExitCode } from './errors.js';
 import { runCli } from './program.js';
 import { PROXY_VARIABLES } from './proxy-variables.js';
@@ -34,22 +35,6 @@ function decodeURIComponentSafely(value: string): string {
 }
 const writeOut = redactingWriter((text) => process.stdout.write(terminalSafe(text)), secrets);
 const writeErr = redactingWriter((text) => process.stderr.write(terminalSafe(text)), secrets);
-
-const runWithExeca: Runner = async (file, args, options = {}) => {
-  const { execa } = await import('execa');
-  const result = await execa(file, [...args], {
-    cwd: options.cwd,
-    input: options.input,
-    env: options.env,
-    reject: false,
-    stripFinalNewline: false,
-  });
-  if (result.failed && result.exitCode === undefined) {
-    // The program could not be started at all (not installed): report it as exit 127 like a shell.
-    return { exitCode: 127, stdout: '', stderr: String(result.stderr || result.shortMessage || '') };
-  }
-  return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
-};
 
 async function readStdin(maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -94,7 +79,7 @@ async function main(): Promise<number> {
     sleep,
     fs,
     readStdin,
-    run: runWithExeca,
+    run: programRunner(process.env),
     stdout: writeOut,
     stderr: writeErr,
     secrets,

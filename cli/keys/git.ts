@@ -1,6 +1,6 @@
 /**
  * What git says about a key file: inside a work tree, tracked, ignored. Asked through
- * `deps.run` (execa in production, a table in unit tests, real git in end-to-end tests).
+ * `deps.run` (cli/run-program.ts in production, a table in unit tests, real git in end-to-end tests).
  */
 import { basename, dirname, join } from 'node:path';
 import type { FileSystem, Runner } from '../deps.js';
