@@ -33,7 +33,7 @@ export interface BundledPackage {
   version: string;
   /** The package.json `license` (an SPDX identifier or expression), or `UNKNOWN`. */
   license: string;
-  /** Where it was installed, relative to the project root (`node_modules/execa`). */
+  /** Where it was installed, relative to the project root (`node_modules/jose`). */
   path: string;
   /** License, licence, copying and notice files of the package root, in name order. */
   licenseFiles: LicenseFile[];
