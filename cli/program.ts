@@ -47,16 +47,23 @@ function addKeyOptions(command: Command): Command {
 }
 
 function addLoginOptions(command: Command): Command {
+  return addLoginUrlOptions(
+    command.addOption(envOption('--client-id <id>', 'consumer key of the Salesforce external client app', 'SF_CLIENT_ID')),
+    'Salesforce username pre-authorized for the app',
+  )
+    .addOption(new Option('--type <type>', 'authorization type').choices(['salesforce', 'datacloud']).default('salesforce'))
+    .option('--dataspace <name>', 'Data Cloud data space for the Data Cloud token exchange');
+}
+
+/** Who logs in and where: the username, the login URL with its aliases, the audience and host allow-list. */
+function addLoginUrlOptions(command: Command, usernameHelp: string): Command {
   return command
-    .addOption(envOption('--client-id <id>', 'consumer key of the Salesforce external client app', 'SF_CLIENT_ID'))
-    .addOption(envOption('--username <username>', 'Salesforce username pre-authorized for the app', 'SF_USERNAME'))
+    .addOption(envOption('--username <username>', usernameHelp, 'SF_USERNAME'))
     .addOption(envOption('-l, --login-url <url>', 'Salesforce login URL (My Domain, or https://test.salesforce.com for a sandbox)', 'SF_LOGIN_URL').default('https://login.salesforce.com'))
     .option('--instance-url <url>', 'alias of --login-url (the sf CLI\'s name)')
     .addOption(new Option('--login <url>', 'alias of --login-url').hideHelp())
     .addOption(envOption('--audience <url>', 'audience (aud) of the assertion; default: the login URL origin', 'SF_AUDIENCE_URL'))
-    .option('--allow-login-host <host>', 'allow a login host outside Salesforce domains (a custom domain)', collect, [] as string[])
-    .addOption(new Option('--type <type>', 'authorization type').choices(['salesforce', 'datacloud']).default('salesforce'))
-    .option('--dataspace <name>', 'Data Cloud data space for the Data Cloud token exchange');
+    .option('--allow-login-host <host>', 'allow a login host outside Salesforce domains (a custom domain)', collect, [] as string[]);
 }
 
 function addAppOptions(command: Command): Command {
@@ -323,19 +330,16 @@ Examples:
       ),
     );
 
-  addAppOptions(program.command('rotate').description('rotate the key without downtime: blue/green over two external client apps (slots A and B), switching the app through a config var'))
-    .option('--base-name <name>', 'the slots\' authorizations are <name>_a and <name>_b')
-    .option('--authorization-a <developer-name>', 'developer name of slot A\'s authorization (default <base-name>_a)')
-    .option('--authorization-b <developer-name>', 'developer name of slot B\'s authorization (default <base-name>_b)')
-    .option('--eca-a <name>', 'slot A\'s external client app: the name of its global OAuth settings (ExtlClntAppGlobalOauthSettings)')
-    .option('--eca-b <name>', 'slot B\'s external client app')
-    .option('--config-var <name>', 'config var the app reads the authorization\'s developer name from (which slot is active)', 'APPLINK_AUTH_NAME')
-    .addOption(envOption('--username <username>', 'Salesforce username pre-authorized in both apps', 'SF_USERNAME'))
-    .addOption(envOption('-l, --login-url <url>', 'Salesforce login URL', 'SF_LOGIN_URL').default('https://login.salesforce.com'))
-    .option('--instance-url <url>', 'alias of --login-url (the sf CLI\'s name)')
-    .addOption(new Option('--login <url>', 'alias of --login-url').hideHelp())
-    .addOption(envOption('--audience <url>', 'audience (aud) of the assertion; default: the login URL origin', 'SF_AUDIENCE_URL'))
-    .option('--allow-login-host <host>', 'allow a login host outside Salesforce domains (a custom domain)', collect, [] as string[])
+  addLoginUrlOptions(
+    addAppOptions(program.command('rotate').description('rotate the key without downtime: blue/green over two external client apps (slots A and B), switching the app through a config var'))
+      .option('--base-name <name>', 'the slots\' authorizations are <name>_a and <name>_b')
+      .option('--authorization-a <developer-name>', 'developer name of slot A\'s authorization (default <base-name>_a)')
+      .option('--authorization-b <developer-name>', 'developer name of slot B\'s authorization (default <base-name>_b)')
+      .option('--eca-a <name>', 'slot A\'s external client app: the name of its global OAuth settings (ExtlClntAppGlobalOauthSettings)')
+      .option('--eca-b <name>', 'slot B\'s external client app')
+      .option('--config-var <name>', 'config var the app reads the authorization\'s developer name from (which slot is active)', 'APPLINK_AUTH_NAME'),
+    'Salesforce username pre-authorized in both apps',
+  )
     .option('--admin-token-env <name>', 'environment variable holding an admin access token for the Metadata API deploy', 'SF_ADMIN_ACCESS_TOKEN')
     .addOption(envOption('--admin-instance-url <url>', 'instance URL that admin token is for', 'SF_ADMIN_INSTANCE_URL'))
     .option('--admin-command <command>', 'instead: a command printing sf org display --json output (run without a shell)')

@@ -15,6 +15,7 @@ import { httpRequest, parseJson, RETRY_IDEMPOTENT, type HttpBounds, type HttpRes
 import { SALESFORCE_METADATA_ERRORS } from './metadata-catalogue.js';
 import { writeZip } from './zip.js';
 import type { AdminCredential, DeployCertificateRequest, DeployOutcome, DeployStatus, EcaMetadataPort, EcaOauthSettings } from '../rotate/ports.js';
+import { escapeXml, unescapeXml } from '../xml-text.js';
 
 export const METADATA_NAMESPACE = 'http://soap.sforce.com/2006/04/metadata';
 export const GLOBAL_OAUTH_TYPE = 'ExtlClntAppGlobalOauthSettings';
@@ -37,21 +38,6 @@ export interface MetadataClientOptions {
 }
 
 // ---- XML: the few flat documents these calls exchange ----
-
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
-
-function unescapeXml(text: string): string {
-  return text
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
-}
 
 /** The first `<tag>` (any namespace prefix) of `xml`: its attributes and its raw inner XML. */
 function element(xml: string, tag: string): { attributes: string; inner: string } | undefined {

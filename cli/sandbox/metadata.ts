@@ -16,6 +16,7 @@ import { bearerToken, json, route, SANDBOX_SERVICES, type Reply, type Route, typ
 import { invalidSession, salesforceNotFound } from './salesforce.js';
 import { parseCertificate, type ExternalClientApp, type SandboxState, type SandboxUser } from './state.js';
 import { readZip, ZipFormatError } from './zip-reader.js';
+import { escapeXml, unescapeXml } from '../xml-text.js';
 
 export const METADATA_NAMESPACE = 'http://soap.sforce.com/2006/04/metadata';
 export const SOAP_ENVELOPE_NAMESPACE = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -62,21 +63,6 @@ export interface DeployRecord {
 }
 
 // ---- XML, as far as these flat documents need it ----
-
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
-
-export function unescapeXml(text: string): string {
-  return text
-    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCodePoint(Number(dec)))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
-}
 
 /** The texts of every `<tag>` (any namespace prefix) in `xml`. */
 export function elementTexts(xml: string, tag: string): string[] {
