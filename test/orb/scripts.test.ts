@@ -195,6 +195,7 @@ describe("each script's own fallbacks (a step that sets no optional variable) ar
     ['authorize', { developer_name: 'x_org' }, /^APPLINK_(INT|BOOL|ENUM)_/],
     ['check_key', {}, /^APPLINK_(INT|BOOL|ENUM)_/],
     ['verify', {}, /^APPLINK_(INT|BOOL|ENUM|STR)_/],
+    ['remove', { developer_name: 'x_org' }, /^APPLINK_(BOOL|STR_ADDON)/],
   ])('%s', async (command, args: Record<string, string>, optional) => {
     const current = await job({ ...CONTEXT }, fakeCli(version));
     await (await import('node:fs/promises')).writeFile(join(current.cwd, 'server.crt'), 'certificate');
