@@ -21,7 +21,11 @@
  *   and remove that file. Background jobs a page leaves running get SIGINT too.
  * - The pages under docs/ run exactly as written: no command is rewritten. A page uploads its
  *   certificates itself (a `curl` to the sandbox's certificates route, where Setup would be used
- *   with a real org) and passes the login URL as `"$SF_LOGIN_URL"`.
+ *   with a real org) and passes the login URL as `"$SF_LOGIN_URL"`. A page that needs another state
+ *   (two rotation slots: docs/rotation.md, the `rotate` section of docs/commands.md) starts a sandbox
+ *   of its own from a `--state` file it writes, in the background, and loads its env file; a tool
+ *   that cannot be installed here (the Salesforce CLI's `sf org display --json`) is a stand-in the
+ *   page writes, printing the sandbox's `GET /__sandbox/org-display` answer.
  * - README.md alone is mapped (see `transformCommand`): its quick start is written for real
  *   accounts (`-a my-app`, whose sandbox is started with `--app my-app`; Salesforce URLs become
  *   `"$SF_LOGIN_URL"`; `keys generate --dir D` is followed by the sandbox upload of D/server.crt),
