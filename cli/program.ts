@@ -81,6 +81,15 @@ function collect(value: string, previous: string[]): string[] {
 function loginInputOf(options: Record<string, unknown>, command: Command) {
   return {
     clientId: options.clientId as string | undefined,
+    ...loginUrlInputOf(options, command),
+    type: options.type as 'salesforce' | 'datacloud',
+    dataspace: options.dataspace as string | undefined,
+  };
+}
+
+/** The flags addLoginUrlOptions adds, as commander parsed them. */
+function loginUrlInputOf(options: Record<string, unknown>, command: Command) {
+  return {
     username: options.username as string | undefined,
     // The default is shown in --help, but the command resolves it (only a given URL is sent to AppLink).
     loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
@@ -88,8 +97,6 @@ function loginInputOf(options: Record<string, unknown>, command: Command) {
     instanceUrl: options.instanceUrl as string | undefined,
     audience: options.audience as string | undefined,
     allowLoginHosts: options.allowLoginHost as string[],
-    type: options.type as 'salesforce' | 'datacloud',
-    dataspace: options.dataspace as string | undefined,
   };
 }
 
@@ -397,12 +404,7 @@ Examples:
           ecaB: options.ecaB as string | undefined,
           eca: options.eca as string | undefined,
           configVar: options.configVar as string,
-          username: options.username as string | undefined,
-          loginUrl: command.getOptionValueSource('loginUrl') === 'default' ? undefined : (options.loginUrl as string),
-          login: options.login as string | undefined,
-          instanceUrl: options.instanceUrl as string | undefined,
-          audience: options.audience as string | undefined,
-          allowLoginHosts: options.allowLoginHost as string[],
+          ...loginUrlInputOf(options, command),
           adminTokenEnv: options.adminTokenEnv as string,
           adminInstanceUrl: options.adminInstanceUrl as string | undefined,
           adminCommand: options.adminCommand as string | undefined,

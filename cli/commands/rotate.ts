@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import { InputProblems } from '../input/problems.js';
 import { resolveInput } from '../input/sources.js';
 import type { CommandResult } from '../output.js';
-import { audienceInput, loginUrlInput, usernameInput } from '../salesforce/login-input.js';
+import { audienceInput, loginUrlInput, usernameInput, type LoginOptions } from '../salesforce/login-input.js';
 import { audienceFor, parseLoginUrl } from '../salesforce/login-url.js';
 import { checkUsername } from '../salesforce/preflight.js';
 import { planAdminCredential, resolveAdminCredential, splitCommand, type AdminCredentialOptions } from '../rotate/admin-credential.js';
@@ -24,7 +24,13 @@ import { createServices, type ServiceInputs } from '../rotate/services.js';
 import type { SlotPair } from '../rotate/slots.js';
 import { stateStore } from '../rotate/state.js';
 
-export interface RotateOptions extends AddonSelectionOptions, AdminCredentialOptions, CircleCiOptions {
+/**
+ * The integration user's login flags (`--username`, `--login-url` and its aliases `--login` and
+ * `--instance-url`, `--audience`, `--allow-login-host`) are verify's and authorize's.
+ */
+type RotateLoginOptions = Pick<LoginOptions, 'username' | 'loginUrl' | 'login' | 'instanceUrl' | 'audience' | 'allowLoginHosts'>;
+
+export interface RotateOptions extends AddonSelectionOptions, AdminCredentialOptions, CircleCiOptions, RotateLoginOptions {
   /** `--base-name`: the authorizations are `<base>_a` and `<base>_b`. */
   baseName?: string;
   /** `--authorization-a` / `--authorization-b`: the developer names, when not from `--base-name`. */
@@ -36,14 +42,6 @@ export interface RotateOptions extends AddonSelectionOptions, AdminCredentialOpt
   eca?: string;
   /** `--config-var`: the config var the app reads the authorization's developer name from. */
   configVar: string;
-  /** The integration user: `--username`, else `SF_USERNAME`. */
-  username?: string;
-  /** `--login-url` (aliases `--login`, `--instance-url`), else `SF_LOGIN_URL`. */
-  loginUrl?: string;
-  login?: string;
-  instanceUrl?: string;
-  audience?: string;
-  allowLoginHosts: string[];
   /** `--state-dir`: the 0600 key and progress, for a resume. */
   stateDir?: string;
   plan: boolean;
